@@ -1,0 +1,51 @@
+"""How numbers, dates and private data are written for customers (and logs)."""
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal
+from typing import Optional, Union
+
+ENGLISH = "en"
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def is_english(language: Optional[str]) -> bool:
+    return language == ENGLISH
+
+
+def money(amount: Union[Decimal, int, float], language: Optional[str] = None) -> str:
+    """¥6,800 or ¥6,800.50: the yuan sign, thousands separators, cents only when there are some."""
+    value = Decimal(amount)
+    if value == value.to_integral_value():
+        return f"¥{int(value):,}"
+    return f"¥{value:,.2f}"
+
+
+def long_date(day: date, language: Optional[str] = None) -> str:
+    """2026年12月4日, or 4 Dec 2026 in English."""
+    if is_english(language):
+        return f"{day.day} {MONTHS_EN[day.month - 1]} {day.year}"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def mask_phone(phone: str) -> str:
+    """138****0001: enough to recognise, not enough to reuse."""
+    digits = re.sub(r"\D", "", phone or "")
+    if len(digits) < 7:
+        return "****"
+    return f"{digits[:3]}****{digits[-4:]}"
+
+
+def mask_account(account: str) -> str:
+    """****1234 for any card or account number, whatever its length."""
+    digits = re.sub(r"\D", "", account or "")
+    return f"****{digits[-4:]}" if digits else "****"
+
+
+_LONG_DIGIT_RUN = re.compile(r"\d{7,}")
+
+
+def mask_digits_in_text(text: str) -> str:
+    """Mask every run of 7+ digits (phones, cards, IDs) in free text, e.g. before logging."""
+    return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), text or "")

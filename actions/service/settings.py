@@ -1,0 +1,37 @@
+"""Configuration, read once from the environment (and `.env`), never from code."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_url: str
+    secret_key: str
+    # Identity check: failures allowed before the lock, and the lock's length.
+    max_verification_failures: int = 3
+    lock_minutes: int = 15
+    # Policy loans: share of cash value that may be borrowed; above this a human decides.
+    loan_ratio: float = 0.8
+    loan_human_threshold: int = 300_000
+    grace_period_days: int = 60
+    document_link_days: int = 7
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'anxin.db'}"
+    return Settings(
+        database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
+        public_url=os.environ.get("ANXIN_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        secret_key=os.environ.get("ANXIN_SECRET_KEY", ""),
+    )
