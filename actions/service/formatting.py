@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 from decimal import Decimal
 from typing import Optional, Union
 
@@ -49,3 +50,11 @@ _LONG_DIGIT_RUN = re.compile(r"\d{7,}")
 def mask_digits_in_text(text: str) -> str:
     """Mask every run of 7+ digits (phones, cards, IDs) in free text, e.g. before logging."""
     return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), text or "")
+
+
+SERVICE_TIME_ZONE = "Asia/Shanghai"
+
+
+def clock_time(moment_utc: datetime, time_zone: str = SERVICE_TIME_ZONE) -> str:
+    """'14:05' in the customer's time zone, for a naive UTC datetime."""
+    return moment_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(time_zone)).strftime("%H:%M")

@@ -162,3 +162,17 @@ class ChangeRecord(Base):
     old_value = Column(String(120))
     new_value = Column(String(120))
     created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class Feedback(Base):
+    """Free feedback and ratings, with when, where and in which language they were given."""
+
+    __tablename__ = "feedback"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(120), index=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=True)
+    channel = Column(String(30), default="")
+    language = Column(String(8), default="zh-Hans")
+    text = Column(Text, default="")
+    rating = Column(Integer, nullable=True)
+    created_at = Column(DateTime, default=datetime.utcnow)

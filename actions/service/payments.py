@@ -1,6 +1,7 @@
 """Premium payment orders (several policies in one payment) behind a payment-provider interface."""
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -134,3 +135,37 @@ def recent_payments(customer_id: int, limit: int = 5) -> List[PaymentView]:
                         r.paid_on, r.period_due_date, r.method, r.invoice_number)
             for r in rows
         ]
+
+
+ALL_POLICIES = "ALL"
+_ALL_WORDS = re.compile(r"全部|都|一起|两张|兩張|所有|晒|all|both|every", re.I)
+_ORDINALS = [re.compile(p, re.I) for p in (r"第一|头一|first|1st", r"第二|second|2nd", r"第三|third|3rd")]
+_METHOD_WORDS = {
+    "wechat_pay": re.compile(r"微信|wechat|weixin", re.I),
+    "alipay": re.compile(r"支付宝|支付寶|alipay|zhifubao", re.I),
+    "bank_debit": re.compile(r"银行|銀行|卡|扣|bank|debit|card", re.I),
+}
+
+
+def parse_policy_choice(text: str, mentioned: Sequence[str], due_numbers: Sequence[str]) -> List[str]:
+    """Which of the due policies the customer chose: numbers they named, 'all', or 'the first one'."""
+    due = list(due_numbers)
+    named = [n.upper() for n in mentioned]
+    if ALL_POLICIES in named or _ALL_WORDS.search(text or ""):
+        return due
+    chosen = [n for n in named if n in due]
+    chosen += [n for n in due if n.lower() in (text or "").lower() and n not in chosen]
+    if not chosen:
+        chosen = [due[i] for i, pattern in enumerate(_ORDINALS) if i < len(due) and pattern.search(text or "")]
+    return chosen
+
+
+def parse_payment_method(text: str, mentioned: Sequence[str] = ()) -> Optional[str]:
+    """bank_debit, wechat_pay or alipay, from a button payload or the customer's own words."""
+    for method in mentioned:
+        if method in PAYMENT_METHODS:
+            return method
+    for method, pattern in _METHOD_WORDS.items():
+        if pattern.search(text or ""):
+            return method
+    return None

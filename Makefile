@@ -1,0 +1,44 @@
+# Anxin — every command installs what it needs first (fresh machine -> venv -> packages).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10")
+VENV := .venv
+ENV := . scripts/env.sh &&
+MODEL := models/anxin.tar.gz
+TRAINING_INPUTS := $(shell find data bot -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+RASA_FILES := --config bot/config.yml --domain bot/domain --data data
+
+.PHONY: run test train chat bench install validate clean
+
+run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
+	$(ENV) scripts/run.sh
+
+test: install $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
+	$(ENV) rasa data validate $(RASA_FILES) --fail-on-warnings
+	$(ENV) python -m pytest tests -q
+	$(ENV) rasa test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
+	    --fail-on-prediction-errors --out var/results
+
+train: install $(MODEL)
+
+chat: install $(MODEL)  ## a conversation in the terminal
+	$(ENV) scripts/run.sh shell
+
+bench: install $(MODEL) ## accuracy per language, REST latency and throughput (see README)
+	$(ENV) python -m tests.bench
+
+install: $(VENV)/.installed .env
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel
+	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
+	touch $@
+
+.env:
+	$(VENV)/bin/python scripts/ensure_env.py
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(ENV) rasa train $(RASA_FILES) --out models --fixed-model-name anxin
+
+clean:
+	rm -rf models var/results

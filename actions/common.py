@@ -1,0 +1,57 @@
+"""Small readers of the tracker that every action needs."""
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions.service.language import DEFAULT_LANGUAGE, to_traditional
+
+HUMAN_PAYLOAD = "/request_human"
+
+
+def language_of(tracker: Tracker) -> str:
+    return tracker.get_slot("language") or DEFAULT_LANGUAGE
+
+
+def customer_id_of(tracker: Tracker) -> Optional[int]:
+    """The verified customer's id, or None: every policy action checks this itself too."""
+    if not tracker.get_slot("verified"):
+        return None
+    value = tracker.get_slot("customer_id")
+    return int(value) if value is not None else None
+
+
+def channel_of(tracker: Tracker) -> str:
+    return tracker.get_latest_input_channel() or ""
+
+
+def transcript_of(tracker: Tracker, limit: int = 40) -> List[Tuple[str, str]]:
+    """(speaker, text) of the conversation so far, oldest first, for the human agent."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") == "user" and event.get("text"):
+            lines.append(("customer", event["text"]))
+        elif event.get("event") == "bot" and event.get("text"):
+            lines.append(("bot", event["text"]))
+    return lines[-limit:]
+
+
+def consecutive_fallbacks(tracker: Tracker) -> int:
+    """How many user turns in a row, ending with the latest, the NLU could not understand."""
+    count = 0
+    for event in reversed(tracker.events):
+        if event.get("event") != "user":
+            continue
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") == "nlu_fallback":
+            count += 1
+        else:
+            break
+    return count
+
+
+def button(title: str, payload: str, language: str) -> dict:
+    """A button built in code; Chinese titles are written in the customer's script."""
+    if language in ("zh-Hant", "yue"):
+        title = to_traditional(title, language)
+    return {"title": title, "payload": payload}

@@ -1,0 +1,164 @@
+"""Paying premiums, e-invoices, calendar reminders, changing the debit account."""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.common import button, customer_id_of, language_of
+from actions.service.accounts import change_debit_account, normalize_card_number
+from actions.service.documents import calendar_link, invoice_link
+from actions.service.formatting import long_date, mask_account, money
+from actions.service.payments import (
+    ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
+)
+from actions.service.policies import premiums_due
+from actions.verified_action import VerifiedAction
+from actions.vocabulary import word
+
+
+def _entity_values(tracker: Tracker, entity: str) -> List[str]:
+    return [str(e.get("value")) for e in tracker.latest_message.get("entities", []) if e.get("entity") == entity]
+
+
+class ActionAskPaymentPolicies(Action):
+    """Asks which due policies to pay, one big button each and one for all together."""
+
+    def name(self) -> Text:
+        return "action_ask_payment_policies"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        language = language_of(tracker)
+        due = premiums_due(customer_id_of(tracker) or 0)
+        buttons = []
+        if len(due) > 1:
+            total = sum((p.premium for p in due), Decimal(0))
+            buttons.append(button(f"{word('pay_all', language)} {money(total)}",
+                                  f'/inform{{"policy_number":"{ALL_POLICIES}"}}', language))
+        for policy in due:
+            buttons.append(button(f"{policy.name(language)} {money(policy.premium)}",
+                                  f'/inform{{"policy_number":"{policy.number}"}}', language))
+        dispatcher.utter_message(response="utter_ask_which_policies", buttons=buttons)
+        return []
+
+
+class ValidatePaymentForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_payment_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        # Nothing due: the form ends at once and the submit action says so.
+        return domain_slots if premiums_due(customer_id_of(tracker) or 0) else []
+
+    def validate_payment_policies(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                  domain: DomainDict) -> Dict[Text, Any]:
+        due = [p.number for p in premiums_due(customer_id_of(tracker) or 0)]
+        chosen = parse_policy_choice(str(value or ""), _entity_values(tracker, "policy_number"), due)
+        if not chosen:
+            dispatcher.utter_message(response="utter_invalid_payment_choice")
+            return {"payment_policies": None}
+        return {"payment_policies": ",".join(chosen)}
+
+    def validate_payment_method(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                domain: DomainDict) -> Dict[Text, Any]:
+        method = parse_payment_method(str(value or ""), _entity_values(tracker, "payment_method"))
+        if method is None:
+            dispatcher.utter_message(response="utter_invalid_payment_choice")
+        return {"payment_method": method}
+
+
+class ActionCreatePayment(VerifiedAction):
+    intent = "pay_premium"
+
+    def name(self) -> Text:
+        return "action_create_payment"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        chosen = tracker.get_slot("payment_policies")
+        method = tracker.get_slot("payment_method")
+        clear = [SlotSet("payment_policies", None), SlotSet("payment_method", None)]
+        if not chosen or not method:
+            dispatcher.utter_message(response="utter_no_premium_due")
+            return clear
+        order = create_payment_order(customer_id, chosen.split(","), method)
+        dispatcher.utter_message(response="utter_payment_order", reference=order.reference,
+                                 amount=money(order.amount), method=word(order.method, language),
+                                 pay_url=order.pay_url)
+        return clear
+
+
+class ActionRequestInvoice(VerifiedAction):
+    intent = "request_invoice"
+
+    def name(self) -> Text:
+        return "action_request_invoice"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        payments = [p for p in recent_payments(customer_id, limit=3) if p.invoice_number]
+        if not payments:
+            dispatcher.utter_message(response="utter_no_invoice")
+            return []
+        latest_day = payments[0].paid_on
+        for payment in (p for p in payments if p.paid_on == latest_day):
+            dispatcher.utter_message(
+                response="utter_invoice_link", product=payment.product_name_en if language == "en"
+                else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
+                paid_on=long_date(payment.paid_on, language), url=invoice_link(customer_id, payment.id, language),
+            )
+        return []
+
+
+class ActionSetReminder(VerifiedAction):
+    intent = "set_reminder"
+
+    def name(self) -> Text:
+        return "action_set_reminder"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        due = premiums_due(customer_id, within_days=400)
+        if not due:
+            dispatcher.utter_message(response="utter_no_premium_due")
+            return []
+        dispatcher.utter_message(response="utter_calendar_link",
+                                 url=calendar_link(customer_id, [p.number for p in due], language))
+        return []
+
+
+class ValidateChangeAccountForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_change_account_form"
+
+    def validate_new_account(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                             domain: DomainDict) -> Dict[Text, Any]:
+        card = normalize_card_number(str(value or ""))
+        if card is None:
+            dispatcher.utter_message(response="utter_invalid_account")
+            return {"new_account": None}
+        # Only the masked number stays in the conversation; the bank gets the whole one.
+        return {"new_account": mask_account(card)}
+
+
+class ActionChangeAccount(VerifiedAction):
+    intent = "change_payment_account"
+
+    def name(self) -> Text:
+        return "action_change_account"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        masked = tracker.get_slot("new_account")
+        clear = [SlotSet("new_account", None), SlotSet("account_change_confirmed", None)]
+        if not tracker.get_slot("account_change_confirmed") or not masked:
+            dispatcher.utter_message(response="utter_change_cancelled")
+            return clear
+        change_debit_account(customer_id, masked)
+        dispatcher.utter_message(response="utter_account_changed", new_account=masked)
+        return clear

@@ -1,0 +1,92 @@
+"""Read-only answers: policies, premiums due, claim progress."""
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.service.claims import list_claims
+from actions.service.formatting import long_date, money
+from actions.service.policies import list_policies, premiums_due
+from actions.verified_action import VerifiedAction
+from actions.vocabulary import word
+
+
+class ActionQueryPolicy(VerifiedAction):
+    intent = "query_policy"
+
+    def name(self) -> Text:
+        return "action_query_policy"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        policies = list_policies(customer_id)
+        if not policies:
+            dispatcher.utter_message(response="utter_no_policies")
+            return []
+        dispatcher.utter_message(response="utter_policy_count", count=len(policies))
+        for policy in policies:
+            dispatcher.utter_message(
+                response="utter_policy_item", product=policy.name(language), number=policy.number,
+                status=word(policy.status, language), sum_assured=money(policy.sum_assured),
+                premium=money(policy.premium), frequency=word(policy.frequency, language),
+                due_date=long_date(policy.next_due_date, language),
+            )
+        return []
+
+
+class ActionQueryPremium(VerifiedAction):
+    intent = "query_premium"
+
+    def name(self) -> Text:
+        return "action_query_premium"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        due = premiums_due(customer_id)
+        if not due:
+            dispatcher.utter_message(response="utter_no_premium_due")
+            return []
+        for policy in due:
+            if policy.overdue_days:
+                grace_end = policy.next_due_date + timedelta(days=policy.overdue_days + policy.grace_days_left)
+                dispatcher.utter_message(
+                    response="utter_premium_overdue", product=policy.name(language), number=policy.number,
+                    premium=money(policy.premium), days=policy.overdue_days,
+                    grace_end=long_date(grace_end, language), grace_left=policy.grace_days_left,
+                )
+            else:
+                dispatcher.utter_message(
+                    response="utter_premium_due", product=policy.name(language), number=policy.number,
+                    premium=money(policy.premium), due_date=long_date(policy.next_due_date, language),
+                    days=policy.days_until_due,
+                )
+        total = sum((p.premium for p in due), Decimal(0))
+        dispatcher.utter_message(response="utter_premium_total", total=money(total))
+        return []
+
+
+class ActionClaimStatus(VerifiedAction):
+    intent = "claim_status"
+
+    def name(self) -> Text:
+        return "action_claim_status"
+
+    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
+                language: Text) -> List[EventType]:
+        claims = list_claims(customer_id)
+        if not claims:
+            dispatcher.utter_message(response="utter_no_claims")
+            return []
+        for claim in claims:
+            dispatcher.utter_message(
+                response="utter_claim_item", reference=claim.reference, event=word(claim.event_type, language),
+                event_date=long_date(claim.event_date, language), status=word(claim.status, language),
+                amount=money(claim.amount) if claim.amount is not None else word("not_yet", language),
+                next_step=word(claim.next_step or "none", language),
+            )
+        return []

@@ -1,0 +1,100 @@
+"""Which language a customer writes in, and which one they ask for. Plain Python, no Rasa.
+
+Languages: zh-Hans (Simplified), zh-Hant (Traditional), yue (written Cantonese), en.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Optional
+
+from opencc import OpenCC
+
+LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
+DEFAULT_LANGUAGE = "zh-Hans"
+
+_to_simplified = OpenCC("t2s")
+_to_traditional = {"zh-Hant": OpenCC("s2tw"), "yue": OpenCC("s2hk")}
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# Latin words that Chinese speakers type too; alone they say nothing about the language.
+_NEUTRAL_LATIN_WORDS = {"ok", "okay", "yes", "no", "hi", "bye", "thx", "cl", "p"}
+# Characters and words that only written Cantonese uses.
+_CANTONESE = re.compile(r"[嘅咗喺冇唔佢哋啲嘢睇搵畀咩乜嚟攞啱噉㗎嘞囉嗰咪]|係咪|點樣|點解|邊度|呢度|幾多|唔該|多謝晒")
+
+# What a customer calls each language when asking for it.
+_LANGUAGE_NAMES = {
+    "en": r"english|英文|英语|英語",
+    "yue": r"cantonese|广东话|廣東話|粤语|粵語|白话|白話",
+    "zh-Hant": r"traditional|繁体|繁體",
+    "zh-Hans": r"mandarin|putonghua|普通话|普通話|国语|國語|简体|簡體|chinese|中文",
+}
+# "I can't read English" asks for the *other* language, not for English.
+_NOT_UNDERSTOOD = r"(不懂|看不懂|听不懂|聽不懂|唔识|唔識|睇唔明|听唔明|聽唔明|唔明|don'?t understand|can'?t read|cannot read|no)\s*"
+
+
+@lru_cache(maxsize=4096)
+def to_simplified_char(char: str) -> str:
+    return _to_simplified.convert(char)
+
+
+def to_simplified(text: str) -> str:
+    """Traditional -> Simplified, character by character so offsets stay the same."""
+    return "".join(to_simplified_char(c) for c in text)
+
+
+def to_traditional(text: str, language: str = "zh-Hant") -> str:
+    """Simplified -> Traditional (Taiwan standard for zh-Hant, Hong Kong standard for yue)."""
+    return _to_traditional["yue" if language == "yue" else "zh-Hant"].convert(text)
+
+
+def requested_language(text: str) -> Optional[str]:
+    """The language the customer asks for by name ('讲广东话', 'in English'), if any."""
+    lowered = (text or "").lower()
+    for language, names in _LANGUAGE_NAMES.items():
+        for match in re.finditer(names, lowered):
+            before = lowered[max(0, match.start() - 12):match.start()]
+            if not re.search(_NOT_UNDERSTOOD + r"$", before):
+                return language
+    return None
+
+
+def detect_language(text: str) -> Optional[str]:
+    """The language the text is written in.
+
+    "zh" when it is Chinese written only with characters both scripts share (你好), None when
+    it does not tell at all (digits, emoji, 'ok').
+    """
+    text = text or ""
+    han = _HAN.findall(text)
+    if not han:
+        words = {w.lower() for w in _LATIN_WORD.findall(text)}
+        return "en" if words - _NEUTRAL_LATIN_WORDS else None
+    if _CANTONESE.search(text):
+        return "yue"
+    traditional = sum(1 for c in han if to_simplified_char(c) != c)
+    simplified = sum(1 for c in han if to_traditional(c) != c)
+    if traditional > simplified:
+        return "zh-Hant"
+    if simplified > traditional:
+        return "zh-Hans"
+    return "zh"
+
+
+def language_for_turn(text: str, current: Optional[str]) -> str:
+    """The language to answer this turn in: an explicit request, else the script used, else the last one.
+
+    Cantonese stays Cantonese when the customer writes plain Traditional Chinese (many Hong Kong
+    people write standard Chinese but speak Cantonese).
+    """
+    current = current if current in LANGUAGES else DEFAULT_LANGUAGE
+    asked = requested_language(text)
+    if asked:
+        return asked
+    detected = detect_language(text)
+    if detected == "zh":
+        return DEFAULT_LANGUAGE if current == "en" else current
+    if detected is None or (detected == "zh-Hant" and current == "yue"):
+        return current
+    return detected

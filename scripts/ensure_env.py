@@ -1,0 +1,28 @@
+"""Create .env on first run with fresh secrets (never committed); keep an existing one."""
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+ENV_FILE = Path(__file__).resolve().parents[1] / ".env"
+GENERATED = {
+    "RASA_AUTH_TOKEN": lambda: secrets.token_urlsafe(32),
+    "ANXIN_SECRET_KEY": lambda: secrets.token_urlsafe(32),
+}
+
+
+def main() -> None:
+    existing = ENV_FILE.read_text(encoding="utf-8") if ENV_FILE.exists() else ""
+    present = {line.split("=", 1)[0].strip() for line in existing.splitlines() if "=" in line}
+    missing = [f"{key}={make()}" for key, make in GENERATED.items() if key not in present]
+    if missing:
+        with ENV_FILE.open("a", encoding="utf-8") as handle:
+            if existing and not existing.endswith("\n"):
+                handle.write("\n")
+            handle.write("\n".join(missing) + "\n")
+        ENV_FILE.chmod(0o600)
+        print(f"wrote new secrets to {ENV_FILE.name}: {', '.join(m.split('=')[0] for m in missing)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Start the action server (5055) in the background and Rasa (5005) in the foreground;
+# Ctrl-C stops both. `scripts/run.sh shell` opens a terminal chat instead of the server.
+set -euo pipefail
+. "$(dirname "$0")/env.sh"
+
+python -m actions.service.seed
+rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
+ACTIONS_PID=$!
+trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT INT TERM
+
+if [ "${1:-}" = "shell" ]; then
+  rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml
+  exit
+fi
+
+cat <<MSG
+
+  Anxin is starting. In a minute:
+    REST chat:    curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
+    socket.io:    ws://localhost:$RASA_PORT/socket.io
+    HTTP API:     http://localhost:$RASA_PORT/  (token: RASA_AUTH_TOKEN in .env)
+    Terminal:     make chat
+  Demo customers: 13800000001 / 5821, 13900000002 / 7340, 85291234567 / 2034, 13700000003 / 7788
+
+MSG
+rasa run --model models/anxin.tar.gz --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
+  --port "$RASA_PORT" --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*"
