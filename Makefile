@@ -4,7 +4,7 @@ PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo "$$(pyenv prefix 3.1
 VENV := .venv
 ENV := . scripts/env.sh &&
 MODEL := models/anxin.tar.gz
-TRAINING_INPUTS := $(shell find data bot -name '*.yml' -o -name '*.py' | grep -v __pycache__)
+TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
 .PHONY: run test train chat bench install validate clean

@@ -50,7 +50,7 @@ class ChineseEnglishTokenizer(Tokenizer):
 
     @staticmethod
     def required_packages() -> List[Text]:
-        return ["jieba", "opencc"]
+        return ["jieba", "pypinyin"]
 
     @classmethod
     def create(cls, config, model_storage, resource, execution_context) -> "ChineseEnglishTokenizer":

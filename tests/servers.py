@@ -1,0 +1,100 @@
+"""Start the real action server and Rasa server for tests and benchmarks, on their own ports."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = Path(os.environ.get("ANXIN_MODEL", ROOT / "models" / "anxin.tar.gz"))
+TEST_TOKEN = "test-token-not-a-secret"
+
+
+@dataclass
+class Servers:
+    """A running pair: `rasa run actions` and `rasa run`, with their own database files."""
+
+    workdir: Path
+    rasa_port: int = 15005
+    action_port: int = 15055
+    extra_env: Dict[str, str] = field(default_factory=dict)
+    processes: List[subprocess.Popen] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def env(self) -> Dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "PYTHONPATH": str(ROOT),
+            "ANXIN_DATABASE_URL": f"sqlite:///{self.workdir / 'anxin.db'}",
+            "ANXIN_TRACKER_STORE_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
+            "ANXIN_PUBLIC_URL": self.url,
+            "ANXIN_SECRET_KEY": "test-secret",
+            "ACTION_SERVER_URL": f"http://localhost:{self.action_port}/webhook",
+            "RASA_AUTH_TOKEN": TEST_TOKEN,
+            "TF_CPP_MIN_LOG_LEVEL": "2",
+            "RASA_TELEMETRY_ENABLED": "false",
+        })
+        env.update(self.extra_env)
+        return env
+
+    def start(self, timeout: float = 240) -> "Servers":
+        bin_dir = Path(sys.executable).parent
+        subprocess.run([sys.executable, "-m", "actions.service.seed"], env=self.env, cwd=ROOT, check=True,
+                       capture_output=True)
+        log_actions = open(self.workdir / "actions.log", "ab")
+        log_rasa = open(self.workdir / "rasa.log", "ab")
+        self.processes = [
+            subprocess.Popen([str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
+                              "--port", str(self.action_port)], env=self.env, cwd=ROOT,
+                             stdout=log_actions, stderr=subprocess.STDOUT),
+            subprocess.Popen([str(bin_dir / "rasa"), "run", "--model", str(MODEL), "--endpoints",
+                              "bot/endpoints.yml", "--credentials", "bot/credentials.yml", "--port",
+                              str(self.rasa_port), "--enable-api", "--auth-token", TEST_TOKEN],
+                             env=self.env, cwd=ROOT, stdout=log_rasa, stderr=subprocess.STDOUT),
+        ]
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if any(p.poll() is not None for p in self.processes):
+                break
+            try:
+                ready = requests.get(f"{self.url}/status", params={"token": TEST_TOKEN}, timeout=2)
+                actions_ready = requests.get(f"http://localhost:{self.action_port}/health", timeout=2)
+                if ready.ok and ready.json().get("model_file") and actions_ready.ok:
+                    return self
+            except requests.RequestException:
+                pass
+            time.sleep(1)
+        self.stop()
+        logs = (self.workdir / "rasa.log").read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"servers did not start:\n{logs}")
+
+    def stop(self) -> None:
+        for process in self.processes:
+            process.terminate()
+        for process in self.processes:
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        self.processes = []
+
+    def say(self, sender: str, message: Optional[str]) -> List[dict]:
+        """One customer turn through the REST channel; returns the bot's messages."""
+        response = requests.post(f"{self.url}/webhooks/rest/webhook",
+                                 json={"sender": sender, "message": message}, timeout=60)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+def texts(messages: List[dict]) -> str:
+    return "\n".join(m.get("text", "") for m in messages)
