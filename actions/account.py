@@ -66,6 +66,23 @@ class ActionAskLoanPolicy(Action):
         return []
 
 
+def _chosen_loan_policy(tracker: Tracker):
+    return next((p for p in loanable_policies(customer_id_of(tracker) or 0)
+                 if p.number == tracker.get_slot("loan_policy")), None)
+
+
+class ActionAskLoanAmount(Action):
+    """Asks how much, saying first how much this policy can lend."""
+
+    def name(self) -> Text:
+        return "action_ask_loan_amount"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        policy = _chosen_loan_policy(tracker)
+        dispatcher.utter_message(response="utter_ask_loan_amount", loan_max=money(max_loan(policy)) if policy else "")
+        return []
+
+
 class ValidatePolicyLoanForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_policy_loan_form"
@@ -79,7 +96,7 @@ class ValidatePolicyLoanForm(FormValidationAction):
         # With one loanable policy there is nothing to ask.
         policies = loanable_policies(customer_id_of(tracker) or 0)
         if len(policies) == 1 and not tracker.get_slot("loan_policy"):
-            return {"loan_policy": policies[0].number, "loan_max": money(max_loan(policies[0]))}
+            return {"loan_policy": policies[0].number}
         return {}
 
     def validate_loan_policy(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -90,13 +107,12 @@ class ValidatePolicyLoanForm(FormValidationAction):
         if chosen is None:
             dispatcher.utter_message(response="utter_invalid_payment_choice")
             return {"loan_policy": None}
-        return {"loan_policy": chosen.number, "loan_max": money(max_loan(chosen))}
+        return {"loan_policy": chosen.number}
 
     def validate_loan_amount(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                              domain: DomainDict) -> Dict[Text, Any]:
         amount = parse_amount(str(value or ""))
-        policy = next((p for p in loanable_policies(customer_id_of(tracker) or 0)
-                       if p.number == tracker.get_slot("loan_policy")), None)
+        policy = _chosen_loan_policy(tracker)
         if amount is None or amount <= 0 or policy is None:
             dispatcher.utter_message(response="utter_invalid_loan_amount")
             return {"loan_amount": None}
@@ -114,7 +130,7 @@ class ActionApplyLoan(VerifiedAction):
 
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
                 language: Text) -> List[EventType]:
-        clear = [SlotSet("loan_policy", None), SlotSet("loan_amount", None), SlotSet("loan_max", None)]
+        clear = [SlotSet("loan_policy", None), SlotSet("loan_amount", None)]
         policy, amount = tracker.get_slot("loan_policy"), parse_amount(tracker.get_slot("loan_amount") or "")
         if not policy or amount is None:
             dispatcher.utter_message(response="utter_no_loan_policy")

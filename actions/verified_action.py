@@ -1,6 +1,7 @@
 """Base for every action that shows or changes a customer's policy data."""
 from __future__ import annotations
 
+from abc import ABCMeta, abstractmethod
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -10,7 +11,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import customer_id_of, language_of
 
 
-class VerifiedAction(Action):
+class VerifiedAction(Action, metaclass=ABCMeta):
     """Refuses to run for an unverified conversation and starts the identity check instead.
 
     Rules already route unverified customers to the identity form; this check is the second
@@ -19,6 +20,9 @@ class VerifiedAction(Action):
 
     intent: Text = ""
 
+    @abstractmethod
+    def name(self) -> Text: ...
+
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         customer_id = customer_id_of(tracker)
         if customer_id is None:
@@ -26,6 +30,7 @@ class VerifiedAction(Action):
             return [SlotSet("pending_request", self.intent), FollowupAction("verify_identity_form")]
         return self.respond(dispatcher, tracker, customer_id, language_of(tracker))
 
+    @abstractmethod
     def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
                 language: Text) -> List[EventType]:
-        raise NotImplementedError
+        """Answer for the verified customer."""

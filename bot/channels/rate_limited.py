@@ -35,6 +35,12 @@ _POLITE = {
     "empty": {
         "zh-Hans": "请说说您需要什么帮助。Please tell me what you need.",
     },
+    "failed": {
+        "zh-Hans": "抱歉，系统刚才出了点问题。请再说一次，或者说“转人工”。",
+        "zh-Hant": "抱歉，系統剛才出了點問題。請再說一次，或者說「轉人工」。",
+        "yue": "唔好意思，系統頭先有啲問題。請再講一次，或者講「轉人工」。",
+        "en": "Sorry, something went wrong on our side. Please try again, or say \"human\".",
+    },
 }
 
 
@@ -67,17 +73,24 @@ class TokenBucketLimiter:
 
 def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
           limiter: TokenBucketLimiter) -> Callable[[UserMessage], Awaitable[Any]]:
+    async def reply(message: UserMessage, kind: str, text: str) -> None:
+        await message.output_channel.send_text_message(message.sender_id, polite(kind, text))
+
     async def guarded(message: UserMessage) -> None:
         text = message.text if isinstance(message.text, str) else ""
         if not limiter.allow(str(message.sender_id)):
             logger.info("rate limited sender %s", mask_digits_in_text(str(message.sender_id)))
-            await message.output_channel.send_text_message(message.recipient_id, polite("slow_down", text))
+            await reply(message, "slow_down", text)
             return
         if not text.strip():
-            await message.output_channel.send_text_message(message.recipient_id, polite("empty", text))
+            await reply(message, "empty", text)
             return
         message.text = text[:MAX_MESSAGE_CHARS]
-        await on_new_message(message)
+        try:
+            await on_new_message(message)
+        except Exception:  # the customer gets an apology, never a stack trace or silence
+            logger.exception("turn failed for sender %s", mask_digits_in_text(str(message.sender_id)))
+            await reply(message, "failed", text)
 
     return guarded
 
