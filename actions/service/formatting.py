@@ -44,11 +44,13 @@ def mask_account(account: str) -> str:
     return f"****{digits[-4:]}" if digits else "****"
 
 
-_LONG_DIGIT_RUN = re.compile(r"\d{7,}")
+# 7+ digits standing alone, optionally grouped by single spaces or dashes (138 0000 0001);
+# digits glued to letters or a dash are references (P2019000001, LN-20261123-…) and stay.
+_LONG_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9\-])\d(?:[ \-]?\d){6,}")
 
 
 def mask_digits_in_text(text: str) -> str:
-    """Mask every run of 7+ digits (phones, cards, IDs) in free text, e.g. before logging."""
+    """Mask phone, card and ID numbers in free text (before logging or storing transcripts)."""
     return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), text or "")
 
 

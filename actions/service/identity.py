@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
@@ -39,7 +40,9 @@ def normalize_id_last4(text: str) -> Optional[str]:
 
     A whole 18-character ID is accepted too; only its last 4 are used.
     """
-    chars = digit_string(text, keep_x=True)
+    written = re.findall(r"(?<![0-9])(?:[0-9]{17}[0-9X]|[0-9]{3}[0-9X])(?![0-9X])", unicodedata.normalize("NFKC", text or "").upper())
+    # Digits written as digits win over Chinese numerals in the words around them (后四位是5821).
+    chars = written[-1] if len(written) == 1 else digit_string(text, keep_x=True)
     if len(chars) not in (4, 18):
         return None
     last4 = chars[-4:]

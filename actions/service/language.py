@@ -31,6 +31,7 @@ _LANGUAGE_NAMES = {
     "zh-Hans": r"mandarin|putonghua|普通话|普通話|国语|國語|简体|簡體|chinese|中文",
 }
 # "I can't read English" asks for the *other* language, not for English.
+_NEGATION_WINDOW = 24
 _NOT_UNDERSTOOD = r"(不懂|看不懂|听不懂|聽不懂|唔识|唔識|睇唔明|听唔明|聽唔明|唔明|don'?t understand|can'?t read|cannot read|no)\s*"
 
 
@@ -49,15 +50,23 @@ def to_traditional(text: str, language: str = "zh-Hant") -> str:
     return _to_traditional["yue" if language == "yue" else "zh-Hant"].convert(text)
 
 
-def requested_language(text: str) -> Optional[str]:
-    """The language the customer asks for by name ('讲广东话', 'in English'), if any."""
+def _named_languages(text: str):
+    """(language, negated) for each language the text names, in order."""
     lowered = (text or "").lower()
     for language, names in _LANGUAGE_NAMES.items():
         for match in re.finditer(names, lowered):
-            before = lowered[max(0, match.start() - 12):match.start()]
-            if not re.search(_NOT_UNDERSTOOD + r"$", before):
-                return language
-    return None
+            before = lowered[max(0, match.start() - _NEGATION_WINDOW):match.start()]
+            yield language, bool(re.search(_NOT_UNDERSTOOD + r"$", before))
+
+
+def requested_language(text: str) -> Optional[str]:
+    """The language the customer asks for by name ('讲广东话', 'in English'), if any."""
+    return next((language for language, negated in _named_languages(text) if not negated), None)
+
+
+def rejected_language(text: str) -> Optional[str]:
+    """The language the customer says they cannot read ('我看不懂英文', "I can't read Chinese")."""
+    return next((language for language, negated in _named_languages(text) if negated), None)
 
 
 def detect_language(text: str) -> Optional[str]:
@@ -93,6 +102,15 @@ def language_for_turn(text: str, current: Optional[str]) -> str:
     if asked:
         return asked
     detected = detect_language(text)
+    rejected = rejected_language(text)
+    if rejected == "en":
+        if current != "en":
+            return current
+        return detected if detected in ("zh-Hans", "zh-Hant", "yue") else DEFAULT_LANGUAGE
+    if rejected == "zh-Hans":
+        return "zh-Hant" if detected in ("zh", "zh-Hant", "yue") else "en"
+    if rejected in ("zh-Hant", "yue"):
+        return DEFAULT_LANGUAGE
     if detected == "zh":
         return DEFAULT_LANGUAGE if current == "en" else current
     if detected is None or (detected == "zh-Hant" and current == "yue"):

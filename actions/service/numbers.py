@@ -28,7 +28,7 @@ def parse_amount(text: str) -> Optional[Decimal]:
     """An amount of money: '50000', '5万', '五万块', '¥12,000.50', '10k', '12万5千'. None if none."""
     normalized = unicodedata.normalize("NFKC", text or "").lower().replace(",", "").replace(" ", "")
     normalized = normalized.replace("萬", "万").replace("億", "亿").replace("兩", "两")
-    match = re.search(r"(\d+(?:\.\d+)?)k\b", normalized)
+    match = re.search(r"(\d+(?:\.\d+)?)k(?![a-z])", normalized)
     if match:
         return Decimal(match.group(1)) * 1000
     for run in _AMOUNT_RUN.findall(normalized):

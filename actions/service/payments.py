@@ -59,8 +59,9 @@ def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method
     with session_scope() as session:
         customer = session.get(Customer, customer_id)
         own = {p.number: p for p in customer.policies} if customer else {}
-        chosen = [own[n] for n in dict.fromkeys(n.upper() for n in policy_numbers) if n.upper() in own]
-        if not chosen or len(chosen) != len(set(policy_numbers)):
+        wanted = list(dict.fromkeys(n.strip().upper() for n in policy_numbers))
+        chosen = [own[n] for n in wanted if n in own]
+        if not chosen or len(chosen) != len(wanted):
             raise PaymentError("policy not found for this customer")
         amount = sum((p.premium for p in chosen), Decimal(0))
         reference = f"PAY-{datetime.utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}"
@@ -138,7 +139,7 @@ def recent_payments(customer_id: int, limit: int = 5) -> List[PaymentView]:
 
 
 ALL_POLICIES = "ALL"
-_ALL_WORDS = re.compile(r"全部|都|一起|两张|兩張|所有|晒|all|both|every", re.I)
+_ALL_WORDS = re.compile(r"全部|都|一起|两张|兩張|所有|晒|\b(?:all|both|every)\b", re.I)
 _ORDINALS = [re.compile(p, re.I) for p in (r"第一|头一|first|1st", r"第二|second|2nd", r"第三|third|3rd")]
 _METHOD_WORDS = {
     "wechat_pay": re.compile(r"微信|wechat|weixin", re.I),

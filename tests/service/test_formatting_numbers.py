@@ -115,9 +115,6 @@ def test_parse_amount(text, expected):
         assert result == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG actions/service/numbers.py parse_amount: the 'k' pattern ends with \\b, which never matches "
-    "between 'k' and a following CJK character, so '10k块' falls through to the plain run '10' -> ¥10"))
 def test_parse_amount_k_followed_by_chinese_unit():
     assert parse_amount("借10k块") == Decimal("10000")
 

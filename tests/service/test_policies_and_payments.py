@@ -252,9 +252,6 @@ def test_parse_policy_choice(text, mentioned, expected):
     assert parse_policy_choice(text, mentioned, DUE) == expected
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG actions/service/payments.py _ALL_WORDS: 'all'/'every' are matched without word boundaries, "
-    "so any reply containing e.g. 'call', 'small' or 'finally' selects every due policy for payment"))
 def test_parse_policy_choice_words_containing_all_do_not_choose_everything():
     assert parse_policy_choice("can you call me back later", [], DUE) == []
 
