@@ -8,7 +8,6 @@ import os
 import platform
 import statistics
 import tempfile
-import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor

@@ -15,7 +15,7 @@ import requests
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from actions.service import db, settings
+from actions.service import settings
 from actions.service.db import session_scope
 from actions.service.documents import calendar_link, invoice_link
 from actions.service.models import Customer
@@ -74,25 +74,13 @@ def server():
     running.stop()
 
 
-def _clear_service_caches() -> None:
-    settings.get_settings.cache_clear()
-    db.get_engine.cache_clear()
-    db._session_factory.cache_clear()
-
-
 @pytest.fixture
-def demo_db(tmp_path, monkeypatch):
-    """A fresh seeded SQLite database, seen by the test and by the server thread alike."""
-    from actions.service.seed import seed_demo_data
-
-    url = f"sqlite:///{tmp_path / 'anxin.db'}"
-    monkeypatch.setenv("ANXIN_DATABASE_URL", url)
+def demo_db(demo_db, monkeypatch):
+    """The shared seeded database, with links pointing at the test server."""
     monkeypatch.setenv("ANXIN_PUBLIC_URL", PUBLIC_URL)
-    _clear_service_caches()
-    seed_demo_data()
-    yield url
-    db.get_engine(url).dispose()
-    _clear_service_caches()
+    settings.get_settings.cache_clear()
+    yield demo_db
+    settings.get_settings.cache_clear()
 
 
 @pytest.fixture

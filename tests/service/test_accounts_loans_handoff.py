@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 
@@ -16,13 +15,6 @@ from actions.service.models import ChangeRecord, Customer, Feedback, HandoffTick
 from actions.service.policies import PolicyView, list_policies
 
 
-@pytest.fixture
-def customers(demo_db):
-    """The demo customers' ids in the seeded database of tests/service/conftest.py."""
-    with session_scope() as session:
-        ids = {phone: id_ for phone, id_ in session.query(Customer.phone, Customer.id)}
-    return SimpleNamespace(wang=ids["13800000001"], zhang=ids["13900000002"], chan=ids["85291234567"],
-                           emily=ids["13700000003"])
 
 
 def luhn_check_digit(payload: str) -> str:

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 import pytest
 
@@ -19,13 +18,6 @@ ZHANG_PHONE, ZHANG_ID = "13900000002", "7340"
 EMILY_PHONE, EMILY_ID = "13700000003", "7788"
 
 
-@pytest.fixture
-def customers(demo_db):
-    """The demo customers' ids in the seeded database of tests/service/conftest.py."""
-    with session_scope() as session:
-        ids = {phone: id_ for phone, id_ in session.query(Customer.phone, Customer.id)}
-    return SimpleNamespace(wang=ids["13800000001"], zhang=ids["13900000002"], chan=ids["85291234567"],
-                           emily=ids["13700000003"])
 
 
 # --- phone numbers as customers type or say them ------------------------------------------

@@ -4,13 +4,12 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from dateutil.relativedelta import relativedelta
 
 from actions.service.db import session_scope
-from actions.service.models import Customer, Payment, PaymentOrder
+from actions.service.models import Payment, PaymentOrder
 from actions.service.payments import (
     ALL_POLICIES, PaymentError, create_payment_order, get_payment_order, parse_payment_method,
     parse_policy_choice, recent_payments, settle_payment_order,
@@ -20,13 +19,6 @@ from actions.service.policies import get_policy, list_policies, premiums_due
 WANG_POLICIES = ["P2019000001", "P2021000002"]
 
 
-@pytest.fixture
-def customers(demo_db):
-    """The demo customers' ids in the seeded database of tests/service/conftest.py."""
-    with session_scope() as session:
-        ids = {phone: id_ for phone, id_ in session.query(Customer.phone, Customer.id)}
-    return SimpleNamespace(wang=ids["13800000001"], zhang=ids["13900000002"], chan=ids["85291234567"],
-                           emily=ids["13700000003"])
 
 
 def _payment_count() -> int:

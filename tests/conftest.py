@@ -1,9 +1,13 @@
-"""A fresh, seeded SQLite business database for each service test."""
+"""Shared fixtures: a fresh, seeded SQLite business database (real, no mocks)."""
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import pytest
 
 from actions.service import db, settings
+from actions.service.db import session_scope
+from actions.service.models import Customer
 
 
 def clear_service_caches() -> None:
@@ -26,3 +30,12 @@ def demo_db(tmp_path, monkeypatch):
     yield url
     db.get_engine(url).dispose()
     clear_service_caches()
+
+
+@pytest.fixture
+def customers(demo_db):
+    """The demo customers' ids: 王建国 (wang), 张秀英 (zhang), 陳大文 (chan), Emily Li (emily)."""
+    with session_scope() as session:
+        ids = {phone: id_ for phone, id_ in session.query(Customer.phone, Customer.id)}
+    return SimpleNamespace(wang=ids["13800000001"], zhang=ids["13900000002"], chan=ids["85291234567"],
+                           emily=ids["13700000003"])
