@@ -10,7 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, channel_of, customer_id_of, language_of, transcript_of
 from actions.service.accounts import change_phone, phone_in_use
-from actions.service.formatting import mask_phone, money
+from actions.service.formatting import money
 from actions.service.handoff import open_handoff_ticket
 from actions.service.identity import normalize_phone
 from actions.service.loans import LOAN_INTEREST_RATE, REFERRED, apply_for_loan, loanable_policies, max_loan

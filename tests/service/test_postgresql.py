@@ -1,0 +1,54 @@
+"""The service layer on PostgreSQL: the same seed, identity check and payment as on SQLite.
+
+Uses the PostgreSQL server of the development machines (127.0.0.1, trust auth); skipped where
+there is none, so `make test` still runs on a laptop without it.
+"""
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from tests.conftest import clear_service_caches
+
+ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+@pytest.fixture
+def postgres_db(monkeypatch):
+    try:
+        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as connection:
+            connection.execute(text("select 1"))
+    except Exception as error:  # no server here: nothing to test against
+        pytest.skip(f"no PostgreSQL server: {error}")
+    name = f"anxin_test_{uuid.uuid4().hex[:10]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'create database "{name}"'))
+    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
+    monkeypatch.setenv("ANXIN_DATABASE_URL", url)
+    clear_service_caches()
+    yield url
+    from actions.service.db import get_engine
+
+    get_engine(url).dispose()
+    clear_service_caches()
+    with admin.connect() as connection:
+        connection.execute(text(f'drop database "{name}" with (force)'))
+    admin.dispose()
+
+
+def test_seed_verify_and_pay_on_postgresql(postgres_db):
+    from actions.service.identity import VERIFIED, verify_identity
+    from actions.service.payments import create_payment_order, recent_payments, settle_payment_order
+    from actions.service.seed import seed_demo_data
+
+    assert seed_demo_data() == 4
+    assert seed_demo_data() == 0  # a restart seeds nothing twice
+    result = verify_identity("13800000001", "5821", "pg-test")
+    assert result.status == VERIFIED
+    order = create_payment_order(result.customer_id, ["P2019000001", "P2021000002"], "wechat_pay")
+    assert str(order.amount) == "10000"
+    settle_payment_order(order.reference)
+    settle_payment_order(order.reference)
+    paid = [p for p in recent_payments(result.customer_id) if p.method == "wechat_pay"]
+    assert len(paid) == 2 and all(p.invoice_number for p in paid)
