@@ -21,7 +21,7 @@ _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # Latin words that Chinese speakers type too; alone they say nothing about the language.
 _NEUTRAL_LATIN_WORDS = {"ok", "okay", "yes", "no", "hi", "bye", "thx", "cl", "p"}
 # Characters and words that only written Cantonese uses.
-_CANTONESE = re.compile(r"[嘅咗喺冇唔佢哋啲嘢睇搵畀咩乜嚟攞啱噉㗎嘞囉嗰咪]|係咪|點樣|點解|邊度|呢度|幾多|唔該|多謝晒")
+_CANTONESE = re.compile(r"[嘅咗喺冇唔佢哋啲嘢睇搵揾畀咩乜嚟攞啱噉㗎嘞囉嗰咪]|係咪|點樣|點解|邊度|邊個|呢度|幾多|幾時|而家|宜家|唔該|多謝晒")
 
 # What a customer calls each language when asking for it.
 _LANGUAGE_NAMES = {

@@ -52,21 +52,21 @@ def test_english_customer_is_answered_in_english(servers):
 
 
 def test_wrong_id_three_times_locks_and_offers_a_person(servers):
-    sender = new_sender()
+    sender, unknown_phone = new_sender(), "13912345678"
     servers.say(sender, "查保单")
-    servers.say(sender, "13900000002")
+    servers.say(sender, unknown_phone)
     first = texts(servers.say(sender, "0000"))
-    assert "再试2次" in first
-    servers.say(sender, "13900000002")
+    assert "再试2次" in first  # an unknown phone looks exactly like a wrong ID
+    servers.say(sender, unknown_phone)
     servers.say(sender, "0001")
-    servers.say(sender, "13900000002")
+    servers.say(sender, unknown_phone)
     locked = servers.say(sender, "0002")
     assert "暂停" in texts(locked)
     assert any(b["payload"] == "/request_human" for m in locked for b in m.get("buttons", []))
-    # Even the right digits are refused while locked.
+    # The chat is locked too: even a real customer's right digits are refused from it.
     servers.say(sender, "查保单")
-    servers.say(sender, "13900000002")
-    assert "P2016000003" not in texts(servers.say(sender, "7340"))
+    servers.say(sender, "13700000003")
+    assert "P2023000005" not in texts(servers.say(sender, "7788"))
 
 
 def test_human_button_works_in_the_middle_of_a_form(servers):
