@@ -1,6 +1,6 @@
 # Anxin — every command installs what it needs first (fresh machine -> venv -> packages).
 SHELL := /bin/bash
-PYTHON ?= $(shell command -v python3.10 2>/dev/null || echo "$$(pyenv prefix 3.10.13 2>/dev/null)/bin/python3.10")
+PYTHON ?= $(shell scripts/find_python.sh)
 VENV := .venv
 ENV := . scripts/env.sh &&
 MODEL := models/anxin.tar.gz
@@ -29,7 +29,7 @@ bench: install $(MODEL) ## accuracy per language, REST latency and throughput (s
 install: $(VENV)/.installed .env
 
 $(VENV)/.installed: requirements.txt constraints.txt
-	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { echo "need Python 3.10"; exit 1; }
 	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel
 	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
