@@ -5,8 +5,9 @@ from tests.nlu_eval import evaluate
 from tests.servers import MODEL
 
 # Per-language floor on phrasings the model has never seen. The target is 95% (README);
-# the gate sits a little below today's figures so noise does not fail CI but a regression does.
-MIN_ACCURACY = {"zh-Hans": 0.85, "zh-Hant": 0.85, "yue": 0.85, "en": 0.85, "all": 0.88}
+# the gate sits a few points below the last measured figures (README) so that run-to-run
+# noise does not fail CI but a real regression does.
+MIN_ACCURACY = {"zh-Hans": 0.88, "zh-Hant": 0.9, "yue": 0.9, "en": 0.9, "all": 0.91}
 
 
 @pytest.fixture(scope="module")
