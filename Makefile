@@ -30,14 +30,15 @@ install: $(VENV)/.installed .env
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { echo "need Python 3.10"; exit 1; }
-	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel
+	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel -c constraints.txt
 	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
 
 .env:
 	$(VENV)/bin/python scripts/ensure_env.py
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+# Retrain only when training data, domain, config or NLU components change.
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	$(ENV) rasa train $(RASA_FILES) --out models --fixed-model-name anxin
 
 clean:
