@@ -6,8 +6,8 @@ from pathlib import Path
 
 ENV_FILE = Path(__file__).resolve().parents[1] / ".env"
 GENERATED = {
-    "RASA_AUTH_TOKEN": lambda: secrets.token_urlsafe(32),
-    "ANXIN_SECRET_KEY": lambda: secrets.token_urlsafe(32),
+    "RASA_AUTH_TOKEN": lambda: secrets.token_hex(32),
+    "ANXIN_SECRET_KEY": lambda: secrets.token_hex(32),
 }
 
 

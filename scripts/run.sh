@@ -25,4 +25,4 @@ cat <<MSG
 
 MSG
 rasa run --model models/anxin.tar.gz --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-  --port "$RASA_PORT" --enable-api --auth-token "$RASA_AUTH_TOKEN" --cors "*"
+  --port "$RASA_PORT" --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "*"

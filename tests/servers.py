@@ -59,7 +59,7 @@ class Servers:
                              stdout=log_actions, stderr=subprocess.STDOUT),
             subprocess.Popen([str(bin_dir / "rasa"), "run", "--model", str(MODEL), "--endpoints",
                               "bot/endpoints.yml", "--credentials", "bot/credentials.yml", "--port",
-                              str(self.rasa_port), "--enable-api", "--auth-token", TEST_TOKEN],
+                              str(self.rasa_port), "--enable-api", f"--auth-token={TEST_TOKEN}"],
                              env=self.env, cwd=ROOT, stdout=log_rasa, stderr=subprocess.STDOUT),
         ]
         deadline = time.time() + timeout
