@@ -14,6 +14,13 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(os.environ.get("ANXIN_MODEL", ROOT / "models" / "anxin.tar.gz"))
 TEST_TOKEN = "test-token-not-a-secret"
+# Lets two checkouts run their server tests at once without a port clash.
+PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
+
+
+def test_port(port: int) -> int:
+    """A test server port, shifted by ANXIN_TEST_PORT_OFFSET."""
+    return port + PORT_OFFSET
 
 
 @dataclass
@@ -21,8 +28,8 @@ class Servers:
     """A running pair: `rasa run actions` and `rasa run`, with their own database files."""
 
     workdir: Path
-    rasa_port: int = 15005
-    action_port: int = 15055
+    rasa_port: int = field(default_factory=lambda: test_port(15005))
+    action_port: int = field(default_factory=lambda: test_port(15055))
     extra_env: Dict[str, str] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 

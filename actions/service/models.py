@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import declarative_base, relationship
 
@@ -176,3 +176,15 @@ class Feedback(Base):
     text = Column(Text, default="")
     rating = Column(Integer, nullable=True)
     created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class ChannelLink(Base):
+    """A channel address (a Telegram chat id, a caller number) that reaches a verified customer."""
+
+    __tablename__ = "channel_links"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    channel = Column(String(30))  # telegram | phone | socketio
+    address = Column(String(120))
+    linked_at = Column(DateTime, default=datetime.utcnow)
+    __table_args__ = (UniqueConstraint("channel", "address", name="uq_channel_address"),)
