@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, channel_of, customer_id_of, language_of, transcript_of
+from actions.common import button, customer_id_of, interaction_of, language_of, transcript_of
 from actions.service.accounts import change_phone, phone_in_use
 from actions.service.formatting import money
 from actions.service.handoff import open_handoff_ticket
@@ -138,8 +138,7 @@ class ActionApplyLoan(VerifiedAction):
         decision = apply_for_loan(customer_id, policy, amount)
         if decision.status == REFERRED:
             ticket = open_handoff_ticket(
-                tracker.sender_id, "policy_loan_over_threshold", transcript_of(tracker), customer_id,
-                channel_of(tracker), language,
+                interaction_of(tracker), "policy_loan_over_threshold", transcript_of(tracker),
                 summary=f"policy loan {decision.reference}: {policy} {money(amount)}",
             )
             dispatcher.utter_message(response="utter_loan_to_human",

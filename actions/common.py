@@ -5,6 +5,7 @@ from typing import List, Optional, Tuple
 
 from rasa_sdk import Tracker
 
+from actions.service.interactions import Interaction
 from actions.service.language import DEFAULT_LANGUAGE, to_traditional
 
 HUMAN_PAYLOAD = "/request_human"
@@ -24,6 +25,16 @@ def customer_id_of(tracker: Tracker) -> Optional[int]:
 
 def channel_of(tracker: Tracker) -> str:
     return tracker.get_latest_input_channel() or ""
+
+
+def intent_of(tracker: Tracker) -> str:
+    return (tracker.latest_message.get("intent") or {}).get("name") or ""
+
+
+def interaction_of(tracker: Tracker) -> Interaction:
+    """Who, where, in which language and about what: the context stored with every record."""
+    return Interaction(tracker.sender_id, customer_id_of(tracker), channel_of(tracker), language_of(tracker),
+                       intent_of(tracker))
 
 
 def transcript_of(tracker: Tracker, limit: int = 40) -> List[Tuple[str, str]]:

@@ -27,10 +27,8 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         intent = tracker.latest_message.get("intent", {}).get("name") or "request_human"
         reason = intent if intent in _HANDOFF_REASONS else "request_human"
-        ticket = open_handoff_ticket(
-            tracker.sender_id, reason, transcript_of(tracker), customer_id_of(tracker),
-            channel_of(tracker), language_of(tracker), summary=tracker.latest_message.get("text") or "",
-        )
+        ticket = open_handoff_ticket(interaction_of(tracker), reason, transcript_of(tracker),
+                                     summary=tracker.latest_message.get("text") or "")
         if reason in _HANDOFF_REASONS:
             dispatcher.utter_message(response=_HANDOFF_REASONS[reason])
         dispatcher.utter_message(response="utter_handoff", ticket=ticket.reference)

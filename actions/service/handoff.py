@@ -6,6 +6,7 @@ from typing import Iterable, Optional, Tuple
 
 from actions.service.db import session_scope
 from actions.service.formatting import mask_digits_in_text
+from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
 from actions.service.models import Feedback, HandoffTicket
 
 
@@ -15,8 +16,7 @@ class Ticket:
     reference: str
 
 
-def open_handoff_ticket(sender_id: str, reason: str, transcript: Iterable[Tuple[str, str]],
-                        customer_id: Optional[int] = None, channel: str = "", language: str = "zh-Hans",
+def open_handoff_ticket(interaction: Interaction, reason: str, transcript: Iterable[Tuple[str, str]],
                         summary: str = "") -> Ticket:
     """Store a waiting ticket with the conversation so far; long digit runs are masked.
 
@@ -24,22 +24,27 @@ def open_handoff_ticket(sender_id: str, reason: str, transcript: Iterable[Tuple[
     """
     lines = "\n".join(f"{who}: {mask_digits_in_text(text)}" for who, text in transcript if text)
     with session_scope() as session:
-        ticket = session.query(HandoffTicket).filter_by(sender_id=sender_id, status="waiting").first()
+        ticket = session.query(HandoffTicket).filter_by(sender_id=interaction.sender_id, status="waiting").first()
         if ticket is None:
-            ticket = HandoffTicket(sender_id=sender_id, reason=reason)
+            ticket = HandoffTicket(sender_id=interaction.sender_id, reason=reason)
             session.add(ticket)
-        ticket.customer_id = customer_id or ticket.customer_id
-        ticket.channel, ticket.language, ticket.transcript = channel, language, lines
+        ticket.customer_id = interaction.customer_id or ticket.customer_id
+        ticket.channel, ticket.language, ticket.intent = interaction.channel, interaction.language, interaction.intent
+        ticket.transcript = lines
         ticket.summary = mask_digits_in_text(summary) or ticket.summary
         session.flush()
-        return Ticket(ticket.id, f"H{ticket.id:06d}")
+        reference = f"H{ticket.id:06d}"
+    record_service_event(interaction, HANDOFF, reason)
+    return Ticket(ticket.id, reference)
 
 
-def record_feedback(sender_id: str, text: str, customer_id: Optional[int] = None, channel: str = "",
-                    language: str = "zh-Hans", rating: Optional[int] = None) -> int:
+def record_feedback(interaction: Interaction, text: str, rating: Optional[int] = None) -> int:
+    """Store free feedback or a 1-5 rating (with its optional comment)."""
     with session_scope() as session:
-        feedback = Feedback(sender_id=sender_id, customer_id=customer_id, channel=channel, language=language,
-                            text=mask_digits_in_text(text), rating=rating)
+        feedback = Feedback(text=mask_digits_in_text(text), rating=rating, **interaction.columns())
         session.add(feedback)
         session.flush()
-        return feedback.id
+        feedback_id = feedback.id
+    record_service_event(interaction, RATING if rating is not None else FEEDBACK,
+                         str(rating) if rating is not None else text)
+    return feedback_id

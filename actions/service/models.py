@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, declared_attr, relationship
 
 Base = declarative_base()
 
@@ -26,6 +26,20 @@ class Money(TypeDecorator):
 
 
 MONEY = Money()
+
+
+class InteractionColumns:
+    """Who said it, where, in which language, about what, and when: on every record analytics reads."""
+
+    sender_id = Column(String(120), index=True)
+    channel = Column(String(30), default="")
+    language = Column(String(8), default="zh-Hans")
+    intent = Column(String(60), default="")
+    created_at = Column(DateTime, default=datetime.utcnow)
+
+    @declared_attr
+    def customer_id(cls):  # a foreign key on a mixin must be declared per table
+        return Column(ForeignKey("customers.id"), nullable=True, index=True)
 
 
 class Customer(Base):
@@ -92,17 +106,108 @@ class PaymentOrder(Base):
 
 
 class Claim(Base):
+    """A claim report. Duplicates are matched on (insured person, event type, event date)."""
+
     __tablename__ = "claims"
     id = Column(Integer, primary_key=True)
     reference = Column(String(30), unique=True, index=True)
     policy_id = Column(ForeignKey("policies.id"), index=True)
+    insured_customer_id = Column(ForeignKey("customers.id"), nullable=True, index=True)
     event_type = Column(String(30))
     event_date = Column(Date)
+    place = Column(String(200), default="")
+    description = Column(Text, default="")
+    contact_phone = Column(String(20), default="")
+    claimed_amount = Column(MONEY, nullable=True)  # what the customer expects to claim, if they know
     status = Column(String(30), default="received")
-    amount = Column(MONEY, nullable=True)
+    amount = Column(MONEY, nullable=True)  # the payout, once decided
     created_at = Column(DateTime, default=datetime.utcnow)
     updated_at = Column(DateTime, default=datetime.utcnow)
+    # The duplicate rule, enforced by the database too (two reports at the same moment).
+    __table_args__ = (UniqueConstraint("insured_customer_id", "event_type", "event_date", name="uq_claim_event"),)
     policy = relationship("Policy")
+    history = relationship("ClaimStatusChange", order_by="ClaimStatusChange.id")
+
+
+class ClaimStatusChange(Base):
+    """One step of a claim's timeline (received, documents checked, ...), by the bot or by staff."""
+
+    __tablename__ = "claim_status_changes"
+    id = Column(Integer, primary_key=True)
+    claim_id = Column(ForeignKey("claims.id"), index=True)
+    status = Column(String(30))
+    changed_by = Column(String(60), default="system")
+    note = Column(String(300), default="")
+    changed_at = Column(DateTime, default=datetime.utcnow)
+
+
+class ClaimReport(InteractionColumns, Base):
+    """Every time someone reported a claim, the first report and each duplicate of it."""
+
+    __tablename__ = "claim_reports"
+    id = Column(Integer, primary_key=True)
+    claim_id = Column(ForeignKey("claims.id"), index=True)
+    duplicate = Column(Boolean, default=False)
+
+
+class FamilyLink(Base):
+    """A family member registered on a customer's policies, who may report and follow their claims."""
+
+    __tablename__ = "family_links"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), index=True)
+    relative_id = Column(ForeignKey("customers.id"))
+    relation = Column(String(20))  # how the relative is related to the customer: mother, father, ...
+    __table_args__ = (UniqueConstraint("customer_id", "relative_id", name="uq_family_link"),)
+
+
+class CallbackTask(Base):
+    """A call back promised to a customer (after a claim report; at a time they chose)."""
+
+    __tablename__ = "callback_tasks"
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=True, index=True)
+    phone = Column(String(20))
+    reason = Column(String(60))
+    subject = Column(String(60), default="")  # e.g. the claim reference
+    due_at = Column(DateTime, index=True)
+    status = Column(String(20), default="open")
+    created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class Complaint(InteractionColumns, Base):
+    __tablename__ = "complaints"
+    id = Column(Integer, primary_key=True)
+    reference = Column(String(30), unique=True, index=True)
+    category = Column(String(30))
+    description = Column(Text, default="")
+    desired_outcome = Column(Text, default="")
+    work_order = relationship("WorkOrder", uselist=False, back_populates="complaint")
+
+
+class WorkOrder(Base):
+    """会办单: a complaint dispatched to the department that owns it, with its SLA."""
+
+    __tablename__ = "work_orders"
+    id = Column(Integer, primary_key=True)
+    complaint_id = Column(ForeignKey("complaints.id"), unique=True)
+    department = Column(String(40), index=True)
+    status = Column(String(20), default="open", index=True)  # open | responded | resolved
+    first_response_due = Column(DateTime)
+    resolution_due = Column(DateTime)
+    responded_at = Column(DateTime, nullable=True)
+    resolved_at = Column(DateTime, nullable=True)
+    resolution = Column(Text, default="")
+    complaint = relationship("Complaint", back_populates="work_order")
+
+
+class ServiceEvent(InteractionColumns, Base):
+    """Voice of the customer: every rating, complaint, fallback, handoff and claim report, for analytics."""
+
+    __tablename__ = "service_events"
+    id = Column(Integer, primary_key=True)
+    kind = Column(String(30), index=True)
+    detail = Column(String(300), default="")
 
 
 class VerificationFailure(Base):
@@ -136,20 +241,15 @@ class LoanApplication(Base):
     created_at = Column(DateTime, default=datetime.utcnow)
 
 
-class HandoffTicket(Base):
+class HandoffTicket(InteractionColumns, Base):
     """A request to reach a human, with what the customer already said."""
 
     __tablename__ = "handoff_tickets"
     id = Column(Integer, primary_key=True)
-    sender_id = Column(String(120), index=True)
-    customer_id = Column(ForeignKey("customers.id"), nullable=True)
-    channel = Column(String(30), default="")
-    language = Column(String(8), default="zh-Hans")
     reason = Column(String(60))
     summary = Column(Text, default="")
     transcript = Column(Text, default="")
     status = Column(String(20), default="waiting")
-    created_at = Column(DateTime, default=datetime.utcnow)
 
 
 class ChangeRecord(Base):
@@ -164,18 +264,13 @@ class ChangeRecord(Base):
     created_at = Column(DateTime, default=datetime.utcnow)
 
 
-class Feedback(Base):
+class Feedback(InteractionColumns, Base):
     """Free feedback and ratings, with when, where and in which language they were given."""
 
     __tablename__ = "feedback"
     id = Column(Integer, primary_key=True)
-    sender_id = Column(String(120), index=True)
-    customer_id = Column(ForeignKey("customers.id"), nullable=True)
-    channel = Column(String(30), default="")
-    language = Column(String(8), default="zh-Hans")
     text = Column(Text, default="")
     rating = Column(Integer, nullable=True)
-    created_at = Column(DateTime, default=datetime.utcnow)
 
 
 class ChannelLink(Base):

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import argparse
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Optional
@@ -12,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 
 from actions.service.db import session_scope
 from actions.service.identity import hash_id_last4
-from actions.service.models import Claim, Customer, Payment, Policy
+from actions.service.models import Claim, ClaimStatusChange, Customer, FamilyLink, Payment, Policy
 from actions.service.payments import invoice_number_for
 from actions.service.policies import months_per_period
 from actions.service.settings import PROJECT_ROOT
@@ -57,13 +57,35 @@ def seed_demo_data(today: Optional[date] = None, seed_file: Path = SEED_FILE, ur
                     session.flush()
                     payment.invoice_number = invoice_number_for(payment)
                 for claim in item.get("claims", []):
-                    session.add(Claim(
-                        reference=claim["reference"], policy=policy, event_type=claim["event_type"],
-                        event_date=today - timedelta(days=claim["event_days_ago"]),
-                        status=claim["status"], amount=Decimal(claim["amount"]),
-                    ))
+                    _add_claim(session, policy, claim, today)
             added += 1
+        _link_families(session, spec["customers"])
     return added
+
+
+def _add_claim(session, policy: Policy, spec: dict, today: date) -> None:
+    claim = Claim(
+        reference=spec["reference"], policy=policy, insured_customer_id=policy.customer.id,
+        event_type=spec["event_type"], event_date=today - timedelta(days=spec["event_days_ago"]),
+        status=spec["status"], amount=Decimal(spec["amount"]),
+    )
+    session.add(claim)
+    session.flush()
+    for step in spec.get("history", []):
+        at = datetime.combine(today - timedelta(days=step["days_ago"]), time(10, 0))
+        session.add(ClaimStatusChange(claim_id=claim.id, status=step["status"], changed_by="seed", changed_at=at))
+
+
+def _link_families(session, people: list) -> None:
+    """Family links both ways; links that exist already are kept (idempotent)."""
+    by_phone = {c.phone: c.id for c in session.query(Customer)}
+    for person in people:
+        for relative in person.get("family", []):
+            me, them = by_phone[person["phone"]], by_phone[relative["phone"]]
+            for customer_id, relative_id, relation in ((me, them, relative["relation"]),
+                                                       (them, me, relative["their_relation"])):
+                if not session.query(FamilyLink).filter_by(customer_id=customer_id, relative_id=relative_id).first():
+                    session.add(FamilyLink(customer_id=customer_id, relative_id=relative_id, relation=relation))
 
 
 def _previous_due_date(due: date, frequency: str) -> date:

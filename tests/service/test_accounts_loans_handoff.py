@@ -10,6 +10,7 @@ import pytest
 from actions.service.accounts import change_debit_account, change_phone, normalize_card_number, phone_in_use
 from actions.service.db import session_scope
 from actions.service.handoff import open_handoff_ticket, record_feedback
+from actions.service.interactions import Interaction
 from actions.service.loans import REFERRED, SUBMITTED, apply_for_loan, loanable_policies, max_loan
 from actions.service.models import ChangeRecord, Customer, Feedback, HandoffTicket, LoanApplication, Policy
 from actions.service.policies import PolicyView, list_policies
@@ -189,8 +190,8 @@ def test_ticket_transcript_masks_long_digit_runs(customers):
         ("bot", ""),  # empty lines are left out
         ("customer", "验证码 123456，尾号 0001"),  # short runs stay readable
     ]
-    ticket = open_handoff_ticket("chat-1", "request_human", transcript, customers.wang, "rest", "zh-Hans",
-                                 summary="call me on 13800000001")
+    ticket = open_handoff_ticket(Interaction("chat-1", customers.wang, "rest", "zh-Hans", "request_human"),
+                                 "request_human", transcript, summary="call me on 13800000001")
     assert ticket.reference == f"H{ticket.id:06d}"
     ((_, sender, customer, reason, channel, language, summary, text, status),) = _tickets()
     assert (sender, customer, reason, channel, language, status) == (
@@ -205,27 +206,28 @@ def test_ticket_transcript_masks_long_digit_runs(customers):
 
 
 def test_second_request_reuses_the_waiting_ticket(customers):
-    first = open_handoff_ticket("chat-1", "request_human", [("customer", "人工")], customers.wang)
-    second = open_handoff_ticket("chat-1", "request_human", [("customer", "人工"), ("customer", "快点")])
+    first = open_handoff_ticket(Interaction("chat-1", customers.wang), "request_human", [("customer", "人工")])
+    second = open_handoff_ticket(Interaction("chat-1"), "request_human", [("customer", "人工"), ("customer", "快点")])
     assert second == first
     ((_, _, customer, _, _, _, _, text, _),) = _tickets()
     assert customer == customers.wang  # kept although the second request did not know it
     assert text == "customer: 人工\ncustomer: 快点"  # the newer transcript
 
-    other = open_handoff_ticket("chat-2", "complaint", [("customer", "投诉")])
+    other = open_handoff_ticket(Interaction("chat-2"), "complaint", [("customer", "投诉")])
     assert other.id != first.id
     assert len(_tickets()) == 2
 
 
 def test_closed_ticket_is_not_reused(customers):
-    first = open_handoff_ticket("chat-1", "request_human", [("customer", "人工")])
+    first = open_handoff_ticket(Interaction("chat-1"), "request_human", [("customer", "人工")])
     with session_scope() as session:
         session.get(HandoffTicket, first.id).status = "closed"
-    assert open_handoff_ticket("chat-1", "request_human", [("customer", "又来了")]).id != first.id
+    assert open_handoff_ticket(Interaction("chat-1"), "request_human", [("customer", "又来了")]).id != first.id
 
 
 def test_feedback_is_stored_masked(customers):
-    feedback_id = record_feedback("chat-1", "客服很好，我电话13800000001", customers.wang, "rest", "zh-Hans", 5)
+    feedback_id = record_feedback(Interaction("chat-1", customers.wang, "rest", "zh-Hans", "give_feedback"),
+                                  "客服很好，我电话13800000001", rating=5)
     with session_scope() as session:
         row = session.get(Feedback, feedback_id)
         assert (row.text, row.rating, row.customer_id) == ("客服很好，我电话****0001", 5, customers.wang)
