@@ -7,7 +7,6 @@ describe the same hospital stay differently, and a different day or kind of even
 """
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -21,6 +20,7 @@ from actions.service.interactions import CLAIM_REPORT, Interaction, record_servi
 from actions.service.models import (
     CallbackTask, Claim, ClaimReport, ClaimStatusChange, Customer, FamilyLink, Policy,
 )
+from actions.service.references import new_reference
 
 EVENT_TYPES = ("hospital", "accident", "critical_illness", "death")
 # The steps every claim goes through, in order; a claim may be declined instead of approved.
@@ -153,7 +153,7 @@ def _create_claim(interaction: Interaction, details: ClaimDetails, now: datetime
         if policy is None:
             raise ClaimError("no_policy")
         claim = Claim(
-            reference=_new_reference(session, now), policy_id=policy.id,
+            reference=new_reference(session, Claim, "CL", now), policy_id=policy.id,
             insured_customer_id=details.insured_customer_id, event_type=details.event_type,
             event_date=details.event_date, place=details.place[:200], description=details.description,
             contact_phone=details.contact_phone, claimed_amount=details.claimed_amount, status=CLAIM_STEPS[0],
@@ -187,13 +187,6 @@ def _policy_for(session, insured_customer_id: int, event_type: str) -> Optional[
     ranked = sorted(policies, key=lambda p: preference.index(p.product) if p.product in preference else 99)
     return ranked[0] if ranked else None
 
-
-def _new_reference(session, now: datetime) -> str:
-    """CL- + year + 6 random digits: unguessable, and checked against the ones already given."""
-    while True:
-        reference = f"CL-{now.year}{secrets.randbelow(10 ** 6):06d}"
-        if session.query(Claim.id).filter_by(reference=reference).first() is None:
-            return reference
 
 
 def list_claims(customer_id: int) -> List[ClaimView]:

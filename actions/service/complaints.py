@@ -1,0 +1,132 @@
+"""Complaints and their work orders (会办单): routed to the department that owns them, with an SLA."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import List, Optional
+
+from actions.service.db import session_scope
+from actions.service.formatting import mask_digits_in_text
+from actions.service.interactions import COMPLAINT, Interaction, record_service_event
+from actions.service.models import Complaint, WorkOrder
+from actions.service.references import new_reference
+
+FIRST_RESPONSE_WITHIN = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class Category:
+    department: str
+    resolve_within: timedelta
+
+
+# Who owns a complaint, and how long they have to resolve it (regulators allow at most 15 days).
+CATEGORIES = {
+    "claims": Category("claims", timedelta(days=5)),
+    "renewal_payment": Category("policy_services", timedelta(days=5)),
+    "sales_conduct": Category("sales_compliance", timedelta(days=15)),
+    "service_attitude": Category("service_quality", timedelta(days=3)),
+    "other": Category("customer_service", timedelta(days=10)),
+}
+OPEN, RESPONDED, RESOLVED = "open", "responded", "resolved"
+
+# Words of an angry customer: they are offered a person at once, before any question.
+_ANGRY = re.compile(
+    r"气死|氣死|太差|垃圾|骗子|騙子|骗人|騙人|欺骗|欺騙|忍无可忍|忍無可忍|岂有此理|豈有此理|搞什么|搞什麼|"
+    r"什么破|什麼破|投诉你们|投訴你哋|激死|好嬲|嬲|混蛋|滚|滾|"
+    r"\bangry\b|\bfurious\b|\bridiculous\b|\bdisgusting\b|\bscam\b|\bunacceptable\b|\bterrible\b|!!|！！"
+)
+
+
+def sounds_angry(text: str) -> bool:
+    return bool(text) and _ANGRY.search(text.lower()) is not None
+
+
+@dataclass(frozen=True)
+class ComplaintStatus:
+    reference: str
+    category: str
+    department: str
+    status: str
+    created_at: datetime
+    first_response_due: datetime
+    resolution_due: datetime
+    resolution: str
+
+    def overdue(self, now: datetime) -> bool:
+        """Past its due time: first response while open, resolution until resolved."""
+        if self.status == OPEN:
+            return now > self.first_response_due
+        return self.status != RESOLVED and now > self.resolution_due
+
+
+def file_complaint(interaction: Interaction, category: str, description: str, desired_outcome: str,
+                   now: Optional[datetime] = None) -> ComplaintStatus:
+    """Store the complaint and dispatch its work order; the same complaint sent twice is stored once."""
+    now = now or datetime.utcnow()
+    category = category if category in CATEGORIES else "other"
+    description, desired_outcome = mask_digits_in_text(description.strip()), mask_digits_in_text(desired_outcome.strip())
+    with session_scope() as session:
+        same = (session.query(Complaint).join(WorkOrder)
+                .filter(Complaint.sender_id == interaction.sender_id, Complaint.category == category,
+                        Complaint.description == description, WorkOrder.status != RESOLVED).first())
+        if same is not None:
+            return _status(same)
+        owner = CATEGORIES[category]
+        complaint = Complaint(reference=new_reference(session, Complaint, "TS", now), category=category,
+                              description=description,
+                              desired_outcome=desired_outcome, **{**interaction.columns(), "created_at": now})
+        complaint.work_order = WorkOrder(department=owner.department, first_response_due=now + FIRST_RESPONSE_WITHIN,
+                                         resolution_due=now + owner.resolve_within)
+        session.add(complaint)
+        session.flush()
+        status = _status(complaint)
+    record_service_event(interaction, COMPLAINT, f"{status.reference} {category}")
+    return status
+
+
+def complaints_of(sender_id: str, customer_id: Optional[int]) -> List[ComplaintStatus]:
+    """The complaints this chat sent, or the verified customer sent from anywhere; newest first."""
+    with session_scope() as session:
+        query = session.query(Complaint)
+        if customer_id is not None:
+            query = query.filter((Complaint.customer_id == customer_id) | (Complaint.sender_id == sender_id))
+        else:
+            query = query.filter(Complaint.sender_id == sender_id)
+        return [_status(c) for c in query.order_by(Complaint.id.desc()).all()]
+
+
+def overdue_work_orders(now: Optional[datetime] = None) -> List[ComplaintStatus]:
+    """For supervisors: every work order past its first-response or resolution time, oldest first."""
+    now = now or datetime.utcnow()
+    with session_scope() as session:
+        rows = (session.query(Complaint).join(WorkOrder).filter(WorkOrder.status != RESOLVED)
+                .order_by(Complaint.id).all())
+        return [s for s in (_status(c) for c in rows) if s.overdue(now)]
+
+
+def update_work_order(reference: str, status: str, resolution: str = "",
+                      now: Optional[datetime] = None) -> ComplaintStatus:
+    """Staff record the first response (responded) or the outcome (resolved)."""
+    now = now or datetime.utcnow()
+    if status not in (RESPONDED, RESOLVED):
+        raise ValueError(f"status must be {RESPONDED} or {RESOLVED}")
+    with session_scope() as session:
+        complaint = session.query(Complaint).filter_by(reference=reference).first()
+        if complaint is None:
+            raise ValueError(f"no complaint {reference}")
+        order = complaint.work_order
+        order.status = status
+        order.responded_at = order.responded_at or now
+        if status == RESOLVED:
+            order.resolved_at, order.resolution = now, resolution
+        session.flush()
+        return _status(complaint)
+
+
+def _status(complaint: Complaint) -> ComplaintStatus:
+    order = complaint.work_order
+    return ComplaintStatus(complaint.reference, complaint.category, order.department, order.status,
+                           complaint.created_at, order.first_response_due, order.resolution_due,
+                           order.resolution or "")
