@@ -97,13 +97,19 @@ def complaints_of(sender_id: str, customer_id: Optional[int]) -> List[ComplaintS
         return [_status(c) for c in query.order_by(Complaint.id.desc()).all()]
 
 
+def work_orders(include_resolved: bool = True) -> List[ComplaintStatus]:
+    """Every work order, oldest first."""
+    with session_scope() as session:
+        query = session.query(Complaint).join(WorkOrder)
+        if not include_resolved:
+            query = query.filter(WorkOrder.status != RESOLVED)
+        return [_status(c) for c in query.order_by(Complaint.id).all()]
+
+
 def overdue_work_orders(now: Optional[datetime] = None) -> List[ComplaintStatus]:
     """For supervisors: every work order past its first-response or resolution time, oldest first."""
     now = now or datetime.utcnow()
-    with session_scope() as session:
-        rows = (session.query(Complaint).join(WorkOrder).filter(WorkOrder.status != RESOLVED)
-                .order_by(Complaint.id).all())
-        return [s for s in (_status(c) for c in rows) if s.overdue(now)]
+    return [status for status in work_orders(include_resolved=False) if status.overdue(now)]
 
 
 def update_work_order(reference: str, status: str, resolution: str = "",

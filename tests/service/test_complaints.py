@@ -57,3 +57,21 @@ def test_supervisors_see_overdue_work_orders(demo_db):
 ])
 def test_angry_words_are_recognised(text, angry):
     assert sounds_angry(text) is angry
+
+
+def test_staff_commands_update_what_the_customer_sees(customers, capsys):
+    from actions.service.claims import list_claims
+    from actions.service.staff_cli import main
+
+    assert main(["claim-status", "CL-2026000101", "approved", "--amount", "12600"]) == 0
+    assert list_claims(customers.wang)[0].status == "approved"
+    assert main(["claim-status", "CL-2026000101", "received"]) == 1  # never backwards
+    assert "status_goes_backwards" in capsys.readouterr().err
+    complaint = file_complaint(Interaction("c"), "other", "别的事", "", now=NOW)
+    assert main(["work-orders", "--overdue"]) == 0
+    assert complaint.reference in capsys.readouterr().out  # NOW is long past
+    assert main(["work-order", complaint.reference, "resolved", "--resolution", "已处理"]) == 0
+    assert main(["work-orders", "--overdue"]) == 0
+    assert complaint.reference not in capsys.readouterr().out
+    assert main(["claims", "13800000001"]) == 0
+    assert "CL-2026000101" in capsys.readouterr().out
