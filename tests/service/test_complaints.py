@@ -71,6 +71,7 @@ def test_staff_commands_update_what_the_customer_sees(customers, capsys):
     assert main(["work-orders", "--overdue"]) == 0
     assert complaint.reference in capsys.readouterr().out
     assert main(["work-order", complaint.reference, "resolved", "--resolution", "已处理"]) == 0
+    assert "resolved" in capsys.readouterr().out
     assert main(["work-orders", "--overdue"]) == 0
     assert complaint.reference not in capsys.readouterr().out
     assert main(["claims", "13800000001"]) == 0
