@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, interaction_of, language_of, transcript_of
+from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, transcript_of
 from actions.service.accounts import change_phone, phone_in_use
 from actions.service.formatting import money
 from actions.service.handoff import open_handoff_ticket
@@ -49,7 +49,7 @@ class ActionUpdateContact(VerifiedAction):
             dispatcher.utter_message(response="utter_change_cancelled")
             return clear
         dispatcher.utter_message(response="utter_contact_changed", new_phone=change_phone(customer_id, phone))
-        return clear
+        return clear + [service_completed()]
 
 
 class ActionAskLoanPolicy(Action):
@@ -147,4 +147,4 @@ class ActionApplyLoan(VerifiedAction):
             return clear
         dispatcher.utter_message(response="utter_loan_submitted", reference=decision.reference,
                                  amount=money(amount), rate=f"{LOAN_INTEREST_RATE * 100:.0f}%")
-        return clear
+        return clear + [service_completed()]

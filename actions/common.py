@@ -4,6 +4,7 @@ from __future__ import annotations
 from typing import List, Optional, Tuple
 
 from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
 
 from actions.service.interactions import Interaction
 from actions.service.language import DEFAULT_LANGUAGE, to_traditional
@@ -31,10 +32,13 @@ def intent_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("intent") or {}).get("name") or ""
 
 
-def interaction_of(tracker: Tracker) -> Interaction:
-    """Who, where, in which language and about what: the context stored with every record."""
+def interaction_of(tracker: Tracker, intent: Optional[str] = None) -> Interaction:
+    """Who, where, in which language and about what: the context stored with every record.
+
+    `intent` names what a form was about; its last turn's intent is only the final answer (affirm).
+    """
     return Interaction(tracker.sender_id, customer_id_of(tracker), channel_of(tracker), language_of(tracker),
-                       intent_of(tracker))
+                       intent or intent_of(tracker))
 
 
 def transcript_of(tracker: Tracker, limit: int = 40) -> List[Tuple[str, str]]:
@@ -66,3 +70,8 @@ def button(title: str, payload: str, language: str) -> dict:
     if language in ("zh-Hant", "yue"):
         title = to_traditional(title, language)
     return {"title": title, "payload": payload}
+
+
+def service_completed() -> SlotSet:
+    """Marks a finished self-service flow, after which the customer is asked for one rating."""
+    return SlotSet("service_completed", True)

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, language_of
+from actions.common import button, customer_id_of, language_of, service_completed
 from actions.service.accounts import change_debit_account, normalize_card_number
 from actions.service.documents import calendar_link, invoice_link
 from actions.service.formatting import long_date, mask_account, money
@@ -90,7 +90,7 @@ class ActionCreatePayment(VerifiedAction):
         dispatcher.utter_message(response="utter_payment_order", reference=order.reference,
                                  amount=money(order.amount), method=word(order.method, language),
                                  pay_url=order.pay_url)
-        return clear
+        return clear + [service_completed()]
 
 
 class ActionRequestInvoice(VerifiedAction):
@@ -161,4 +161,4 @@ class ActionChangeAccount(VerifiedAction):
             return clear
         change_debit_account(customer_id, masked)
         dispatcher.utter_message(response="utter_account_changed", new_account=masked)
-        return clear
+        return clear + [service_completed()]

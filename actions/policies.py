@@ -1,4 +1,4 @@
-"""Read-only answers: policies, premiums due, claim progress."""
+"""Read-only answers: policies and premiums due."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -9,7 +9,6 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service.claims import list_claims
 from actions.service.formatting import long_date, money
 from actions.service.policies import list_policies, premiums_due
 from actions.verified_action import VerifiedAction
@@ -67,26 +66,4 @@ class ActionQueryPremium(VerifiedAction):
                 )
         total = sum((p.premium for p in due), Decimal(0))
         dispatcher.utter_message(response="utter_premium_total", total=money(total))
-        return []
-
-
-class ActionClaimStatus(VerifiedAction):
-    intent = "claim_status"
-
-    def name(self) -> Text:
-        return "action_claim_status"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
-                language: Text) -> List[EventType]:
-        claims = list_claims(customer_id)
-        if not claims:
-            dispatcher.utter_message(response="utter_no_claims")
-            return []
-        for claim in claims:
-            dispatcher.utter_message(
-                response="utter_claim_item", reference=claim.reference, event=word(claim.event_type, language),
-                event_date=long_date(claim.event_date, language), status=word(claim.status, language),
-                amount=money(claim.amount) if claim.amount is not None else word("not_yet", language),
-                next_step=word(claim.next_step or "none", language),
-            )
         return []

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 # Imported so that every VerifiedAction subclass is registered before RESUMABLE is built.
 import actions.account  # noqa: F401
+import actions.claims  # noqa: F401
 import actions.payments  # noqa: F401
 import actions.policies  # noqa: F401
 from actions.common import language_of
@@ -23,6 +24,7 @@ FORM_FOR_REQUEST = {
     "change_payment_account": "change_account_form",
     "update_contact": "update_contact_form",
     "policy_loan": "policy_loan_form",
+    "report_claim": "report_claim_form",
 }
 # Requests answered at once once the customer is verified.
 RESUMABLE = {cls.intent: cls for cls in VerifiedAction.__subclasses__() if cls.intent not in FORM_FOR_REQUEST}

@@ -36,7 +36,12 @@ class LocalizedResponseGenerator(TemplatedNaturalLanguageGenerator):
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
         response = await super().generate(utter_action, tracker, output_channel, **kwargs)
         language = tracker.get_slot("language")
-        # Only the Simplified default is converted; written Cantonese variations stay as written.
-        if response and language in TRADITIONAL and not response.get("condition"):
+        # Only Simplified text is converted; written English and Cantonese variations stay as written.
+        if response and language in TRADITIONAL and not _written_for_a_language(response):
             response = traditionalize(response, language)
         return response
+
+
+def _written_for_a_language(response: Dict[Text, Any]) -> bool:
+    """A variation chosen by the language slot (English, Cantonese), not by another slot."""
+    return any(c.get("name") == "language" for c in response.get("condition") or [])

@@ -9,6 +9,7 @@ from typing import List, Optional
 from actions.service.db import session_scope
 from actions.service.formatting import mask_digits_in_text
 from actions.service.interactions import COMPLAINT, Interaction, record_service_event
+from actions.service.language import to_simplified
 from actions.service.models import Complaint, WorkOrder
 from actions.service.references import new_reference
 
@@ -136,3 +137,33 @@ def _status(complaint: Complaint) -> ComplaintStatus:
     return ComplaintStatus(complaint.reference, complaint.category, order.department, order.status,
                            complaint.created_at, order.first_response_due, order.resolution_due,
                            order.resolution or "")
+
+
+_CATEGORY_WORDS = (
+    ("claims", r"理赔|赔付|赔款|报案|claim|payout"),
+    ("renewal_payment", r"续期|续保|交费|缴费|扣款|扣钱|保费|renew|premium|payment|charged|debit"),
+    ("sales_conduct", r"销售|业务员|代理人|经纪|误导|推销|骗我买|sales|agent|mis-?sold|misled"),
+    ("service_attitude", r"态度|客服|服务差|不理|挂电话|rude|attitude|staff|service"),
+    ("other", r"其他|其它|other"),
+)
+_STATUS_WORDS = r"进度|状态|怎么样了|处理得|处理到|结果|回复了没|有没有回复|status|progress|update on|any news"
+_BARE_COMPLAINT = r"我要|我想|投诉|投訴|要|想|一下|你们|complaint|complain|make|i want to|i'd like to|a |an |to "
+
+
+def read_category(text: str) -> Optional[str]:
+    """The complaint category a button or the customer's own words name, if any."""
+    pressed = re.search(r'"complaint_category"\s*:\s*"([a-z_]+)"', text or "")
+    if pressed and pressed.group(1) in CATEGORIES:
+        return pressed.group(1)
+    said = to_simplified(text or "").lower()
+    return next((category for category, words in _CATEGORY_WORDS if re.search(words, said)), None)
+
+
+def asks_for_status(text: str) -> bool:
+    return re.search(_STATUS_WORDS, to_simplified(text or "").lower()) is not None
+
+
+def says_what_happened(text: str) -> bool:
+    """More than "I want to complain": worth keeping as the description, so it is not asked again."""
+    rest = re.sub(_BARE_COMPLAINT, "", to_simplified(text or "").lower())
+    return len(re.sub(r"[\s\W_]", "", rest)) >= 6

@@ -60,3 +60,9 @@ SERVICE_TIME_ZONE = "Asia/Shanghai"
 def clock_time(moment_utc: datetime, time_zone: str = SERVICE_TIME_ZONE) -> str:
     """'14:05' in the customer's time zone, for a naive UTC datetime."""
     return moment_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(time_zone)).strftime("%H:%M")
+
+
+def date_and_time(moment_utc: datetime, language: Optional[str] = None, time_zone: str = SERVICE_TIME_ZONE) -> str:
+    """'2026年11月24日 14:05' (or '24 Nov 2026 14:05') in the customer's time zone, for a naive UTC datetime."""
+    local = moment_utc.replace(tzinfo=timezone.utc).astimezone(ZoneInfo(time_zone))
+    return f"{long_date(local.date(), language)} {local:%H:%M}"

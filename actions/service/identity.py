@@ -49,6 +49,13 @@ def normalize_id_last4(text: str) -> Optional[str]:
     return last4 if re.fullmatch(r"\d{3}[\dX]", last4) else None
 
 
+def phone_of_customer(customer_id: int) -> Optional[str]:
+    """The customer's registered mobile number (for call-backs), or None."""
+    with session_scope() as session:
+        customer = session.get(Customer, customer_id)
+        return customer.phone if customer else None
+
+
 def hash_id_last4(last4: str) -> str:
     key = (get_settings().secret_key or "anxin").encode()
     return hmac.new(key, last4.upper().encode(), hashlib.sha256).hexdigest()

@@ -18,83 +18,18 @@ from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionS
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import ActionApplyLoan, ActionAskLoanAmount, ValidatePolicyLoanForm, ValidateUpdateContactForm
-from actions.handoff import ActionFallback, ActionFeedback, ActionHandoff
+from actions.claims import ActionClaimStatus
+from actions.feedback import ActionFeedback
+from actions.handoff import ActionFallback, ActionHandoff
 from actions.language import ActionDetectLanguage, ActionSessionStart
-from actions.policies import ActionClaimStatus, ActionQueryPolicy, ActionQueryPremium
+from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.db import session_scope
 from actions.service.formatting import clock_time, long_date
-from actions.service.models import Feedback, HandoffTicket, LoanApplication, VerificationFailure
+from actions.service.models import Feedback, HandoffTicket, LoanApplication, ServiceEvent, VerificationFailure
 
-SENDER = "chat-under-test"
-# Keys every dispatched message has; anything else is a template variable.
-_MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
-
-
-# --- helpers ---------------------------------------------------------------------------------------
-
-def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: Optional[str] = None, text: str = "",
-                 entities: Optional[List[dict]] = None, events: Optional[List[dict]] = None,
-                 active_loop: Optional[str] = None, sender_id: str = SENDER) -> Tracker:
-    all_slots = {
-        "language": "zh-Hans", "verified": False, "customer_id": None, "customer_name": None,
-        "is_senior": None, "pending_request": None, "phone": None, "id_last4": None, "requested_slot": None,
-    }
-    all_slots.update(slots or {})
-    return Tracker.from_dict({
-        "sender_id": sender_id,
-        "slots": all_slots,
-        "latest_message": {
-            "intent": {"name": intent, "confidence": 0.99} if intent else {},
-            "entities": entities or [],
-            "text": text,
-        },
-        "events": events or [],
-        "active_loop": {"name": active_loop} if active_loop else {},
-        "latest_action_name": "action_listen",
-    })
-
-
-def verified(customer_id: int, **slots: Any) -> Dict[str, Any]:
-    # customer_id is a float slot in the domain, so Rasa sends it as a float.
-    return {"verified": True, "customer_id": float(customer_id), **slots}
-
-
-def user(text: str, intent: str = "inform", channel: str = "rest") -> dict:
-    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent, "confidence": 0.9}},
-            "input_channel": channel}
-
-
-def bot(text: str) -> dict:
-    return {"event": "bot", "text": text}
-
-
-def run(action, tracker: Tracker) -> Tuple[List[dict], CollectingDispatcher]:
-    dispatcher = CollectingDispatcher()
-    result = action.run(dispatcher, tracker, {})
-    if inspect.isawaitable(result):
-        result = asyncio.run(result)
-    return result, dispatcher
-
-
-def said(dispatcher: CollectingDispatcher) -> List[str]:
-    return [m["response"] for m in dispatcher.messages]
-
-
-def variables(message: dict) -> Dict[str, Any]:
-    return {k: v for k, v in message.items() if k not in _MESSAGE_KEYS}
-
-
-def verification_module():
-    """actions.verification imports actions.payments, which needs actions.service.documents."""
-    pytest.importorskip("actions.service.documents", reason="actions/service/documents.py not written yet")
-    import actions.verification
-    return actions.verification
-
-
-def payments_module():
-    pytest.importorskip("actions.service.documents", reason="actions/service/documents.py not written yet")
-    import actions.payments
-    return actions.payments
+from tests.actions.tracker_helpers import (
+    SENDER, bot, make_tracker, payments_module, run, said, user, variables, verification_module, verified,
+)
 
 
 def wang_policy_items(language: str) -> List[Dict[str, Any]]:
@@ -186,10 +121,12 @@ def test_query_premium_due_soon_with_total(demo_db, customers):
 def test_claim_status(demo_db, customers):
     _, dispatcher = run(ActionClaimStatus(), make_tracker(verified(customers.wang, language="en")))
     assert said(dispatcher) == ["utter_claim_item"]
+    steps = [(8 + 9, "Received"), (8 + 4, "Documents checked"), (8, "Under review")]
+    timeline = [f"✔ {name} {long_date(date.today() - timedelta(days=days), 'en')}" for days, name in steps]
     assert variables(dispatcher.messages[0]) == dict(
-        reference="CL-2026000101", event="Hospital stay",
-        event_date=long_date(date.today() - timedelta(days=18), "en"), status="Under review",
-        amount="¥12,600", next_step="Approved")
+        reference="CL-2026000101", insured="Wang Jianguo", event="Hospital stay",
+        event_date=long_date(date.today() - timedelta(days=18), "en"),
+        timeline="\n".join(timeline + ["○ Approved", "○ Paid"]), amount="¥12,600", next_step="Approved")
     _, dispatcher = run(ActionClaimStatus(), make_tracker(verified(customers.emily)))
     assert said(dispatcher) == ["utter_no_claims"]
 
@@ -418,7 +355,7 @@ def test_apply_loan_handoff_summary_names_the_application(demo_db, customers):
 def test_apply_loan_under_threshold_is_submitted(demo_db, customers):
     tracker = make_tracker(verified(customers.zhang, loan_policy="P2016000003", loan_amount="50000"))
     events, dispatcher = run(ActionApplyLoan(), tracker)
-    assert events == _LOAN_CLEAR
+    assert events == _LOAN_CLEAR + [SlotSet("service_completed", True)]
     assert said(dispatcher) == ["utter_loan_submitted"]
     message = variables(dispatcher.messages[0])
     assert message["amount"] == "¥50,000" and message["rate"] == "5%"
@@ -469,15 +406,13 @@ def test_handoff_without_a_form_and_asking_twice(demo_db, customers):
     assert (ticket.customer_id, ticket.language) == (customers.wang, "en")
 
 
-@pytest.mark.parametrize("intent, first_response", [
-    ("report_claim", "utter_handoff_claim"),
-    ("complaint", "utter_handoff_complaint"),
-])
-def test_handoff_for_claims_and_complaints(demo_db, intent, first_response):
-    _, dispatcher = run(ActionHandoff(), make_tracker(intent=intent, text="..."))
-    assert said(dispatcher) == [first_response, "utter_handoff"]
+def test_handoff_records_why_and_counts_for_analytics(demo_db):
+    _, dispatcher = run(ActionHandoff(), make_tracker(intent="report_claim", text="没有保单的家人要报案"))
+    assert said(dispatcher) == ["utter_handoff"]
     (ticket,) = _tickets()
-    assert ticket.reason == intent
+    assert (ticket.reason, ticket.intent) == ("report_claim", "report_claim")
+    with session_scope() as session:
+        assert session.query(ServiceEvent.kind, ServiceEvent.detail).all() == [("handoff", "report_claim")]
 
 
 def test_feedback_is_recorded(demo_db):
@@ -496,8 +431,10 @@ def test_feedback_is_recorded(demo_db):
     ([user("asdf", "nlu_fallback"), user("查保单", "query_policy"), user("qwer", "nlu_fallback")],
      "utter_ask_rephrase"),
 ])
-def test_fallback(history, expected):
-    events, dispatcher = run(ActionFallback(), make_tracker(events=history, intent="nlu_fallback"))
+def test_fallback(demo_db, history, expected):
+    events, dispatcher = run(ActionFallback(), make_tracker(events=history, intent="nlu_fallback", text="qwerty"))
+    with session_scope() as session:
+        assert session.query(ServiceEvent.kind, ServiceEvent.intent).all() == [("fallback", "nlu_fallback")]
     assert events == []
     assert said(dispatcher) == [expected]
 
