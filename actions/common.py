@@ -52,13 +52,16 @@ def transcript_of(tracker: Tracker, limit: int = 40) -> List[Tuple[str, str]]:
     return lines[-limit:]
 
 
+NOT_UNDERSTOOD = ("nlu_fallback", "out_of_scope")
+
+
 def consecutive_fallbacks(tracker: Tracker) -> int:
-    """How many user turns in a row, ending with the latest, the NLU could not understand."""
+    """How many user turns in a row, ending with the latest, the bot could not help with."""
     count = 0
     for event in reversed(tracker.events):
         if event.get("event") != "user":
             continue
-        if (event.get("parse_data") or {}).get("intent", {}).get("name") == "nlu_fallback":
+        if (event.get("parse_data") or {}).get("intent", {}).get("name") in NOT_UNDERSTOOD:
             count += 1
         else:
             break

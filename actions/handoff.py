@@ -32,15 +32,18 @@ class ActionHandoff(Action):
 
 
 class ActionFallback(Action):
-    """First miss: ask to rephrase. Second miss in a row: offer a person."""
+    """First miss: ask to rephrase (or say it is not something we do). Second miss in a row: offer a person."""
 
     def name(self) -> Text:
         return "action_fallback"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        record_service_event(interaction_of(tracker, "nlu_fallback"), FALLBACK, tracker.latest_message.get("text") or "")
+        interaction = interaction_of(tracker)
+        record_service_event(interaction, FALLBACK, tracker.latest_message.get("text") or "")
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
+        elif interaction.intent == "out_of_scope":
+            dispatcher.utter_message(response="utter_out_of_scope")
         else:
             dispatcher.utter_message(response="utter_ask_rephrase")
         return []

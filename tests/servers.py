@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
@@ -18,7 +20,7 @@ TEST_TOKEN = "test-token-not-a-secret"
 PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
 
 
-def test_port(port: int) -> int:
+def shifted_port(port: int) -> int:
     """A test server port, shifted by ANXIN_TEST_PORT_OFFSET."""
     return port + PORT_OFFSET
 
@@ -28,8 +30,8 @@ class Servers:
     """A running pair: `rasa run actions` and `rasa run`, with their own database files."""
 
     workdir: Path
-    rasa_port: int = field(default_factory=lambda: test_port(15005))
-    action_port: int = field(default_factory=lambda: test_port(15055))
+    rasa_port: int = field(default_factory=lambda: shifted_port(15005))
+    action_port: int = field(default_factory=lambda: shifted_port(15055))
     extra_env: Dict[str, str] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
@@ -105,3 +107,15 @@ class Servers:
 
 def texts(messages: List[dict]) -> str:
     return "\n".join(m.get("text", "") for m in messages)
+
+
+def new_sender() -> str:
+    return f"test-{uuid.uuid4().hex[:12]}"
+
+
+def verify(servers, sender, phone, last4, first_message):
+    """Ask something protected, then give phone and ID digits; returns the replies after the ID."""
+    asked = texts(servers.say(sender, first_message))
+    assert not re.search(r"P20\d{8}", asked), "policy data before verification"
+    servers.say(sender, phone)
+    return texts(servers.say(sender, last4))

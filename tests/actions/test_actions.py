@@ -430,11 +430,16 @@ def test_feedback_is_recorded(demo_db):
     # an understood turn in between starts the count again
     ([user("asdf", "nlu_fallback"), user("查保单", "query_policy"), user("qwer", "nlu_fallback")],
      "utter_ask_rephrase"),
+    # something we don't do counts as a miss too
+    ([user("asdf", "out_of_scope")], "utter_out_of_scope"),
+    ([user("天气怎么样", "out_of_scope"), user("qwer", "nlu_fallback")], "utter_offer_human"),
 ])
 def test_fallback(demo_db, history, expected):
-    events, dispatcher = run(ActionFallback(), make_tracker(events=history, intent="nlu_fallback", text="qwerty"))
+    latest = history[-1]
+    intent = latest["parse_data"]["intent"]["name"]
+    events, dispatcher = run(ActionFallback(), make_tracker(events=history, intent=intent, text=latest["text"]))
     with session_scope() as session:
-        assert session.query(ServiceEvent.kind, ServiceEvent.intent).all() == [("fallback", "nlu_fallback")]
+        assert session.query(ServiceEvent.kind, ServiceEvent.intent).all() == [("fallback", intent)]
     assert events == []
     assert said(dispatcher) == [expected]
 

@@ -1,23 +1,10 @@
 """Whole conversations through the REST channel of a running server, in each language."""
 import re
-import uuid
 
 import pytest
 import requests
 
-from tests.servers import TEST_TOKEN, texts
-
-
-def new_sender() -> str:
-    return f"test-{uuid.uuid4().hex[:12]}"
-
-
-def verify(servers, sender, phone, last4, first_message):
-    """Ask something protected, then give phone and ID digits; returns the replies after the ID."""
-    asked = texts(servers.say(sender, first_message))
-    assert not re.search(r"P20\d{8}", asked), "policy data before verification"
-    servers.say(sender, phone)
-    return texts(servers.say(sender, last4))
+from tests.servers import TEST_TOKEN, new_sender, texts, verify
 
 
 def test_simplified_chinese_premium_question_is_answered_after_verification(servers):
