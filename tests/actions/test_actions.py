@@ -10,7 +10,7 @@ import asyncio
 import inspect
 import re
 from datetime import date, timedelta
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
