@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, interaction_of, language_of, service_completed
+from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, wants_to_stop
 from actions.service.claim_answers import (
     UNKNOWN, read_amount, read_change_field, read_event_type, read_insured, wants_change,
 )
@@ -58,7 +58,8 @@ class ValidateReportClaimForm(FormValidationAction):
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
         customer_id = customer_id_of(tracker)
-        if customer_id is None:  # the submit action asks for the identity check
+        # Unverified: the submit action asks for the identity check. Given up: it says nothing was stored.
+        if customer_id is None or wants_to_stop(tracker) or tracker.get_slot("claim_confirmed") == "no":
             return []
         changing = tracker.get_slot("claim_change_field")
         wanted = {

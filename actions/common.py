@@ -1,13 +1,14 @@
 """Small readers of the tracker that every action needs."""
 from __future__ import annotations
 
+import re
 from typing import List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.service.interactions import Interaction
-from actions.service.language import DEFAULT_LANGUAGE, to_traditional
+from actions.service.language import DEFAULT_LANGUAGE, to_simplified, to_traditional
 
 HUMAN_PAYLOAD = "/request_human"
 
@@ -73,6 +74,16 @@ def button(title: str, payload: str, language: str) -> dict:
     if language in ("zh-Hant", "yue"):
         title = to_traditional(title, language)
     return {"title": title, "payload": payload}
+
+
+_STOP_WORDS = re.compile(r"不报了|不报案了|取消|算了|不用了|不要了|不办了|唔使了|唔要了|cancel|\bstop\b|never ?mind|forget it",
+                         re.IGNORECASE)
+
+
+def wants_to_stop(tracker: Tracker) -> bool:
+    """The customer gives up the form in their own words ("算了", "cancel"): let them out, nothing stored."""
+    text = to_simplified(tracker.latest_message.get("text") or "")
+    return not text.startswith("/") and _STOP_WORDS.search(text) is not None
 
 
 def service_completed() -> SlotSet:

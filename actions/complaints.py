@@ -8,7 +8,7 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import interaction_of, language_of, service_completed
+from actions.common import interaction_of, language_of, service_completed, wants_to_stop
 from actions.service.complaints import (
     RESOLVED, RESPONDED, ComplaintStatus, asks_for_status, complaints_of, file_complaint, read_category,
     says_what_happened, sounds_angry,
@@ -64,6 +64,10 @@ class ValidateComplaintForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_complaint_form"
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        return [] if wants_to_stop(tracker) else domain_slots
+
     def validate_complaint_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                     domain: DomainDict) -> Dict[Text, Any]:
         category = read_category(str(value or ""))
@@ -94,6 +98,10 @@ class ActionFileComplaint(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         language = language_of(tracker)
         outcome = tracker.get_slot("complaint_outcome")
+        clear = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if not tracker.get_slot("complaint_description") or not outcome:  # given up half way
+            dispatcher.utter_message(response="utter_complaint_cancelled")
+            return clear
         status = file_complaint(interaction_of(tracker, "complaint"), tracker.get_slot("complaint_category") or "other",
                                 tracker.get_slot("complaint_description") or "",
                                 "" if outcome == NO_PARTICULAR_OUTCOME else outcome or "")
@@ -101,4 +109,4 @@ class ActionFileComplaint(Action):
                                  department=word(f"dept_{status.department}", language),
                                  first_response=date_and_time(status.first_response_due, language),
                                  resolution=long_date(status.resolution_due.date(), language))
-        return [SlotSet(slot, None) for slot in FORM_SLOTS] + [service_completed()]
+        return clear + [service_completed()]

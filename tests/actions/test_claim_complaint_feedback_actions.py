@@ -195,3 +195,17 @@ def test_ratings_by_button_or_typed_digit_are_stored(demo_db):
     with session_scope() as session:
         rows = session.query(Feedback.rating, Feedback.text).order_by(Feedback.id).all()
     assert rows == [(5, ""), (2, "2分"), (None, "电话****0001的客服很好")]
+
+
+def test_a_customer_can_give_up_either_form_in_their_own_words(demo_db, customers):
+    from actions.complaints import ValidateComplaintForm
+
+    wang = verified(customers.wang, claim_event_type="hospital")
+    assert _next_slot("claim_event_date", "算了，不报了", wang) is None  # the form ends
+    complaint = make_tracker(intent="deny", text="cancel", active_loop="complaint_form")
+    assert asyncio.run(ValidateComplaintForm().required_slots(["complaint_category"], CollectingDispatcher(),
+                                                              complaint, {})) == []
+    _, dispatcher = run(ActionFileComplaint(), make_tracker({"complaint_category": "claims"}))
+    assert said(dispatcher) == ["utter_complaint_cancelled"]
+    with session_scope() as session:
+        assert session.query(Complaint).count() == 0
