@@ -49,7 +49,7 @@ def _channels_used(customer_id: int, preferences: ReminderPreferences, is_senior
     if preferences.allows(TELEGRAM) and linked_addresses(customer_id, TELEGRAM):
         used.append(TELEGRAM)
     used.append(WEB)
-    if is_senior and preferences.allows(PHONE):
+    if (is_senior and preferences.allows(PHONE)) or PHONE in preferences.channels:
         used.append(PHONE)
     return used
 

@@ -324,7 +324,8 @@ def _compose_message(customer_id: int, owner: str, reminder_ids: List[int], now:
 
 
 def _targets(customer_id: int, preferences: ReminderPreferences, senior: bool) -> List[tuple]:
-    """(channel, address) pairs: linked Telegram chats, the web notice, a call for seniors.
+    """(channel, address) pairs: linked Telegram chats, the web notice, a call for seniors (and for
+    anyone who asked to be called).
 
     The web notice is always kept: it is not a push, only what the customer sees when they come,
     and it is the copy that survives a lost Telegram message.
@@ -333,7 +334,7 @@ def _targets(customer_id: int, preferences: ReminderPreferences, senior: bool) -
     if preferences.allows(TELEGRAM):
         targets += [(TELEGRAM, address) for address in linked_addresses(customer_id, TELEGRAM)]
     targets.append((WEB, str(customer_id)))
-    if senior and preferences.allows(PHONE):
+    if (senior and preferences.allows(PHONE)) or PHONE in preferences.channels:
         targets.append((PHONE, str(customer_id)))
     return targets
 

@@ -136,7 +136,9 @@ class ReminderRequest:
 
 
 _OPT_OUT = re.compile(
-    r"(不要|不用|别|別|唔好|唔使|毋须|无须|無須|停止|取消|关掉|關掉|关闭|關閉)(再|继续|繼續)?(提醒|提我|通知|发|發|send)"
+    # "不要再提醒我", "别再给我发交费提醒了", "取消交费提醒" — but not "不要忘了提醒我".
+    r"(不要|不用|别|別|唔好|唔使|毋须|无须|無須|停止|取消|关掉|關掉|关闭|關閉)[^，。,.!?！？忘漏記记]{0,8}?"
+    r"(提醒|提我|通知|send)"
     r"|(提醒|通知)(我)?(就)?(不用|不要)了"
     r"|\bstop\b.*\b(remind|reminder|message|notif)|\b(don'?t|do not|no more)\b.*\b(remind|reminder)"
     r"|\bunsubscribe\b|\bopt[ -]?out\b|\bturn off\b.*\breminder",
@@ -150,7 +152,7 @@ _CHANNEL_WORDS = {
 _NUMBER = r"(\d+|[一二两兩三四五六七八九十半]+|a|an|one|two|three|four|five|six|seven|ten|fourteen)"
 _LEAD = re.compile(
     _NUMBER + r"\s*(个|個|只)?\s*(天|日|day|days|星期|礼拜|禮拜|周|週|week|weeks|月|month|months)", re.I)
-_LEAD_CONTEXT = re.compile(r"提前|提早|之前|以前|前|before|ahead|early|earlier|in advance", re.I)
+_LEAD_CONTEXT = re.compile(r"提前|提早|之前|以前|前|早|before|ahead|early|earlier|in advance", re.I)
 _ENGLISH_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                     "seven": 7, "ten": 10, "fourteen": 14}
 _UNIT_DAYS = {"天": 1, "日": 1, "day": 1, "days": 1, "星期": 7, "礼拜": 7, "禮拜": 7, "周": 7, "週": 7,
