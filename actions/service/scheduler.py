@@ -65,7 +65,8 @@ def run_forever(interval: float, stop: threading.Event) -> None:
     while not stop.is_set():
         try:
             scan, report = run_once(owner=owner)
-            logger.info(_summary(scan, report))
+            # A quiet minute is logged only when debugging; anything done is always logged.
+            logger.log(logging.INFO if scan.created or report.customers else logging.DEBUG, _summary(scan, report))
         except Exception:  # a database hiccup must not end the scheduler; the next round retries
             logger.exception("reminder round failed")
         stop.wait(interval)
