@@ -55,7 +55,10 @@ BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), ti
 MAX_ATTEMPTS = len(BACKOFF) + 1
 # The combined-payment link in a reminder opens the checkout with this method preselected.
 REMINDER_PAYMENT_METHOD = "wechat_pay"
-CUSTOMERS_PER_ROUND = 500
+CUSTOMERS_PER_BATCH = 500
+# A round goes on batch after batch until nothing claimable is left, up to this many (the first
+# day on a large book has tens of thousands of customers to remind).
+MAX_BATCHES_PER_ROUND = 200
 
 # Delivery states.
 PENDING, SENDING, SENT, FAILED, REJECTED, UNKNOWN = "pending", "sending", "sent", "failed", "rejected", "unknown"
@@ -108,8 +111,8 @@ class TelegramChannel:
         if result.error_code is None and result.error.startswith("network error") \
                 and not _never_connected(result.error):
             return Outcome(UNKNOWN, error=result.error[:300])
-        if result.error_code == 429 or (result.error_code or 0) >= 500 or result.error_code is None \
-                and result.error != telegram_client.NOT_CONFIGURED:
+        if (result.error_code == 429 or (result.error_code or 0) >= 500
+                or (result.error_code is None and result.error != telegram_client.NOT_CONFIGURED)):
             return Outcome(FAILED, error=result.error[:300], retry_after_seconds=result.retry_after)
         return Outcome(REJECTED, error=result.error[:300])  # blocked, chat not found, no bot token
 
@@ -171,7 +174,7 @@ def _claimable(now: datetime):
                and_(Reminder.status == "claimed", Reminder.lease_expires_at < now))
 
 
-def customers_with_due_reminders(now: datetime, limit: int = CUSTOMERS_PER_ROUND) -> List[int]:
+def customers_with_due_reminders(now: datetime, limit: int = CUSTOMERS_PER_BATCH) -> List[int]:
     with session_scope() as session:
         rows = (session.query(Reminder.customer_id).filter(_claimable(now)).distinct()
                 .order_by(Reminder.customer_id).limit(limit).all())
@@ -197,14 +200,20 @@ def dispatch_due(now: Optional[datetime] = None, owner: str = "local",
     now = utc_naive(now)
     channels = channels or default_channels()
     report = DispatchReport()
-    for customer_id in customers_with_due_reminders(now):
-        if not claim_customer(customer_id, owner, now):
-            continue
-        report.customers += 1
-        try:
-            _send_to_customer(customer_id, owner, now, channels, report)
-        except Exception:  # one customer's trouble must not stop the others; the lease runs out
-            logger.exception("reminders for customer %s failed; they will be retried", customer_id)
+    # Every customer handled leaves the claimable set (sent, held, retried later, or claimed by
+    # us or another sender), so the batches end.
+    for _ in range(MAX_BATCHES_PER_ROUND):
+        batch = customers_with_due_reminders(now)
+        if not batch:
+            break
+        for customer_id in batch:
+            if not claim_customer(customer_id, owner, now):
+                continue
+            report.customers += 1
+            try:
+                _send_to_customer(customer_id, owner, now, channels, report)
+            except Exception:  # one customer's trouble must not stop the others; the lease runs out
+                logger.exception("reminders for customer %s failed; they will be retried", customer_id)
     return report
 
 

@@ -164,34 +164,26 @@ class PlannedReminder:
     policy_number: str
     due_date: date
     stage: str
-    state: str  # new (the scan would add it) | pending (recorded, waiting to be sent)
-    next_attempt_at: Optional[datetime] = None
+    state: str  # new (the scan would add it) | pending/claimed (recorded, waiting to be sent)
 
 
 def preview_due_reminders(now: Optional[datetime] = None) -> List[PlannedReminder]:
     """What a scan plus a send would do now, without writing anything (for --dry-run)."""
     now = utc_naive(now)
     today = business_day(now)
-    planned: List[PlannedReminder] = []
+    found: List[Tuple[int, int, date, str, str]] = []  # policy id, customer id, due, stage, state
     with session_scope() as session:
-        numbers: Dict[int, str] = {}
         for query in _candidate_queries(session, today, now):
-            rows = session.execute(query.where(~exists().where(and_(
+            not_recorded = ~exists().where(and_(
                 Reminder.policy_id == Policy.id, Reminder.due_date == Policy.next_due_date,
-                Reminder.stage == query.selected_columns.stage)))).all()
-            for policy_id, customer_id, due, stage, _ in rows:
-                numbers.setdefault(policy_id, "")
-                planned.append(PlannedReminder(customer_id, str(policy_id), due, stage, "new"))
-        open_rows = (session.query(Reminder).filter(Reminder.status.in_(("pending", "claimed")))
-                     .filter(Reminder.next_attempt_at <= now).all())
-        for row in open_rows:
-            planned.append(PlannedReminder(row.customer_id, str(row.policy_id), row.due_date, row.stage,
-                                           row.status, row.next_attempt_at))
-        ids = {int(p.policy_number) for p in planned}
-        if ids:
-            numbers = dict(session.query(Policy.id, Policy.number).filter(Policy.id.in_(ids)).all())
-    return [PlannedReminder(p.customer_id, numbers.get(int(p.policy_number), p.policy_number), p.due_date,
-                            p.stage, p.state, p.next_attempt_at) for p in planned]
+                Reminder.stage == query.selected_columns.stage))
+            found += [(p, c, due, stage, "new") for p, c, due, stage, _ in session.execute(query.where(not_recorded))]
+        waiting = session.query(Reminder).filter(Reminder.status.in_(("pending", "claimed")),
+                                                 Reminder.next_attempt_at <= now).all()
+        found += [(r.policy_id, r.customer_id, r.due_date, r.stage, r.status) for r in waiting]
+        ids = list({policy_id for policy_id, *_ in found})
+        numbers = dict(session.query(Policy.id, Policy.number).filter(Policy.id.in_(ids)).all()) if ids else {}
+    return [PlannedReminder(c, numbers[p], due, stage, state) for p, c, due, stage, state in found]
 
 
 def reminders_of(policy_numbers: Sequence[str]) -> List[Tuple[str, date, str, str]]:
