@@ -1,6 +1,7 @@
 """The reminder scheduler: scan for due premiums, then send what is due. Plain Python, no Rasa.
 
-    python -m actions.service.scheduler            # forever, every ANXIN_REMINDER_INTERVAL_SECONDS (60)
+    python -m actions.service.scheduler            # forever: sends every ANXIN_REMINDER_INTERVAL_SECONDS (60),
+                                                   # scans every ANXIN_REMINDER_SCAN_SECONDS (900)
     python -m actions.service.scheduler --once     # one scan and one send round
     python -m actions.service.scheduler --dry-run  # list what would be sent, change nothing
 
@@ -17,6 +18,7 @@ import signal
 import socket
 import sys
 import threading
+import time
 import uuid
 from datetime import datetime
 from typing import Optional
@@ -27,6 +29,10 @@ from actions.service.reminders import ScanResult, preview_due_reminders, scan_du
 logger = logging.getLogger("anxin.scheduler")
 
 DEFAULT_INTERVAL_SECONDS = 60
+# The scan reads every premium inside a stage window (a quarter of the book: ~2 s per million
+# policies); stages are days long, so scanning every 15 minutes is plenty. Sending runs every
+# interval: quiet hours end and retries fall due at any minute.
+DEFAULT_SCAN_SECONDS = 900
 
 
 def process_owner() -> str:
@@ -34,17 +40,19 @@ def process_owner() -> str:
     return f"{socket.gethostname()[:40]}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
-def run_once(now: Optional[datetime] = None, owner: Optional[str] = None) -> tuple[ScanResult, DispatchReport]:
-    """One cycle: record what became due, then send what can be sent now."""
+def run_once(now: Optional[datetime] = None, owner: Optional[str] = None,
+             scan: bool = True) -> tuple[Optional[ScanResult], DispatchReport]:
+    """One cycle: record what became due (unless scan=False), then send what can be sent now."""
     now = utc_naive(now)
-    scan = scan_due_reminders(now)
+    scanned = scan_due_reminders(now) if scan else None
     report = dispatch_due(now, owner or process_owner())
-    return scan, report
+    return scanned, report
 
 
-def _summary(scan: ScanResult, report: DispatchReport) -> str:
+def _summary(scan: Optional[ScanResult], report: DispatchReport) -> str:
     sent = ", ".join(f"{k}={v}" for k, v in sorted(report.deliveries.items())) or "nothing sent"
-    return (f"scan {scan.day}: {scan.created} new reminders; {report.customers} customers, "
+    scanned = f"scan {scan.day}: {scan.created} new reminders" if scan else "send round"
+    return (f"{scanned}; {report.customers} customers, "
             f"{report.messages} new messages, {sent}; held for quiet hours {report.held_for_quiet_hours}, "
             f"cancelled {report.cancelled}, to retry {report.retried}")
 
@@ -59,14 +67,19 @@ def print_dry_run(now: Optional[datetime] = None) -> int:
     return len(planned)
 
 
-def run_forever(interval: float, stop: threading.Event) -> None:
+def run_forever(interval: float, scan_interval: float, stop: threading.Event) -> None:
     owner = process_owner()
-    logger.info("reminder scheduler %s started, every %ss", owner, interval)
+    logger.info("reminder scheduler %s started: sends every %ss, scans every %ss", owner, interval, scan_interval)
+    last_scan = None
     while not stop.is_set():
         try:
-            scan, report = run_once(owner=owner)
+            due_for_scan = last_scan is None or time.monotonic() - last_scan >= scan_interval
+            scan, report = run_once(owner=owner, scan=due_for_scan)
+            if due_for_scan:
+                last_scan = time.monotonic()
             # A quiet minute is logged only when debugging; anything done is always logged.
-            logger.log(logging.INFO if scan.created or report.customers else logging.DEBUG, _summary(scan, report))
+            busy = (scan and scan.created) or report.customers
+            logger.log(logging.INFO if busy else logging.DEBUG, _summary(scan, report))
         except Exception:  # a database hiccup must not end the scheduler; the next round retries
             logger.exception("reminder round failed")
         stop.wait(interval)
@@ -78,7 +91,11 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--once", action="store_true", help="one scan and one send round, then exit")
     parser.add_argument("--dry-run", action="store_true", help="list what would be sent; change nothing")
     parser.add_argument("--interval", type=float,
-                        default=float(os.environ.get("ANXIN_REMINDER_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS)))
+                        default=float(os.environ.get("ANXIN_REMINDER_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS)),
+                        help="seconds between send rounds")
+    parser.add_argument("--scan-interval", type=float,
+                        default=float(os.environ.get("ANXIN_REMINDER_SCAN_SECONDS", DEFAULT_SCAN_SECONDS)),
+                        help="seconds between scans for newly due premiums")
     parser.add_argument("--now", help="run as if it were this UTC time (ISO 8601), to replay a day")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
@@ -93,7 +110,7 @@ def main(argv: Optional[list] = None) -> int:
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
-    run_forever(args.interval, stop)
+    run_forever(args.interval, args.scan_interval, stop)
     return 0
 
 
