@@ -2,6 +2,7 @@
 and show the reminders waiting as web chat notices."""
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -19,6 +20,8 @@ from actions.service.reminder_preferences import (
 )
 from actions.service.reminders import STANDARD_BEFORE_DAYS
 from actions.verified_action import VerifiedAction
+
+logger = logging.getLogger(__name__)
 
 INTENT = "set_reminder"
 # Notices are reminders for people who did not get a push: shown in the web chat, not on Telegram
@@ -104,7 +107,12 @@ def show_waiting_notices(dispatcher: CollectingDispatcher, tracker: Tracker, cus
     """Show the reminders waiting for this customer, once, when they come to the web chat."""
     if customer_id is None or channel_of(tracker) not in WEB_CHAT_CHANNELS:
         return
-    for text in take_unshown_notices(customer_id):
+    try:
+        waiting = take_unshown_notices(customer_id)
+    except Exception:  # a notice is a courtesy: it must never break the identity check or a new session
+        logger.exception("could not read the notices of customer %s", customer_id)
+        return
+    for text in waiting:
         dispatcher.utter_message(text=text)
 
 
@@ -113,4 +121,9 @@ def show_notices_of_linked_sender(dispatcher: CollectingDispatcher, tracker: Tra
     channel = channel_of(tracker)
     if channel not in WEB_CHAT_CHANNELS or not channel:
         return
-    show_waiting_notices(dispatcher, tracker, customer_for_address(channel, tracker.sender_id))
+    try:
+        customer_id = customer_for_address(channel, tracker.sender_id)
+    except Exception:
+        logger.exception("could not look up the customer of a %s sender", channel)
+        return
+    show_waiting_notices(dispatcher, tracker, customer_id)

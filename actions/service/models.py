@@ -194,7 +194,9 @@ class ChannelLink(Base):
 # New tables rather than new columns: create_all adds missing tables to an existing database,
 # never missing columns.
 
-from sqlalchemy import Boolean, Index  # noqa: E402  (kept with the tables that need them)
+from sqlalchemy import Boolean, Index, text  # noqa: E402  (kept with the tables that need them)
+
+REMINDER_OPEN = ("pending", "claimed")
 
 
 class CustomerPreference(Base):
@@ -229,9 +231,12 @@ class Reminder(Base):
     sent_at = Column(DateTime, nullable=True)
     __table_args__ = (
         UniqueConstraint("policy_id", "due_date", "stage", name="uq_reminder_policy_due_stage"),
-        # The sender's question: which open reminders are due now (pending, or claimed with a dead lease).
-        Index("ix_reminders_status_next_attempt", "status", "next_attempt_at"),
-        Index("ix_reminders_customer_status", "customer_id", "status"),
+        # The sender's questions (who has something due now; claim a customer's rows) are about open
+        # reminders only: a partial index stays as small as the work in hand while sent rows pile up.
+        # Queries repeat the predicate (REMINDER_OPEN) so SQLite and PostgreSQL both use it.
+        Index("ix_reminders_open", "customer_id", "next_attempt_at", "lease_expires_at",
+              sqlite_where=text("status IN ('pending', 'claimed')"),
+              postgresql_where=text("status IN ('pending', 'claimed')")),
     )
 
 

@@ -36,7 +36,8 @@ from actions.service.db import session_scope
 from actions.service.documents import DocumentError, calendar_link
 from actions.service.identity import SENIOR_AGE, age_on
 from actions.service.models import (
-    Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery, ReminderMessage,
+    REMINDER_OPEN, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
+    ReminderMessage,
 )
 from actions.service.payments import PaymentError, create_payment_order
 from actions.service.reminder_preferences import (
@@ -170,8 +171,9 @@ class DispatchReport:
 
 
 def _claimable(now: datetime):
-    return or_(and_(Reminder.status == "pending", Reminder.next_attempt_at <= now),
-               and_(Reminder.status == "claimed", Reminder.lease_expires_at < now))
+    return and_(Reminder.status.in_(REMINDER_OPEN),  # the partial index's predicate, word for word
+                or_(and_(Reminder.status == "pending", Reminder.next_attempt_at <= now),
+                    and_(Reminder.status == "claimed", Reminder.lease_expires_at < now)))
 
 
 def customers_with_due_reminders(now: datetime, limit: int = CUSTOMERS_PER_BATCH) -> List[int]:
@@ -190,8 +192,8 @@ def claim_customer(customer_id: int, owner: str, now: datetime) -> List[int]:
                             Reminder.lease_expires_at: now + LEASE}, synchronize_session=False))
         if not claimed:
             return []
-        return [r[0] for r in session.query(Reminder.id).filter_by(
-            customer_id=customer_id, status="claimed", lease_owner=owner).order_by(Reminder.id).all()]
+        return [r[0] for r in _owned(session, customer_id, owner).with_entities(Reminder.id)
+                .order_by(Reminder.id).all()]
 
 
 def dispatch_due(now: Optional[datetime] = None, owner: str = "local",
@@ -225,7 +227,8 @@ class _Claim:
 
 
 def _owned(session, customer_id: int, owner: str):
-    return session.query(Reminder).filter_by(customer_id=customer_id, status="claimed", lease_owner=owner)
+    return session.query(Reminder).filter(Reminder.customer_id == customer_id, Reminder.status.in_(REMINDER_OPEN),
+                                          Reminder.status == "claimed", Reminder.lease_owner == owner)
 
 
 def _release(rows: Sequence[Reminder], **values) -> None:
