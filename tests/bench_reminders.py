@@ -93,6 +93,32 @@ def timed(action: Callable[[], object]) -> tuple:
     return time.perf_counter() - started, result
 
 
+def best_of(action: Callable[[], object], runs: int = 5) -> tuple:
+    """The fastest of a few runs: a query asked every minute, not a one-off."""
+    timings = [timed(action) for _ in range(runs)]
+    return min(t for t, _ in timings), timings[0][1]
+
+
+def sender_query(engine):
+    """The SQL of reminder_delivery.customers_with_due_reminders, as the sender runs it."""
+    from actions.service.db import session_scope
+    from actions.service.models import Reminder
+    from actions.service.reminder_delivery import CUSTOMERS_PER_BATCH, _claimable
+
+    with session_scope() as session:
+        return (session.query(Reminder.customer_id).filter(_claimable(NOW)).distinct()
+                .order_by(Reminder.customer_id).limit(CUSTOMERS_PER_BATCH).statement)
+
+
+def _tidy(engine) -> None:
+    """What autovacuum does in a running PostgreSQL after a big UPDATE (dead index entries go); ANALYZE."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("VACUUM ANALYZE reminders"))
+    else:
+        _sql(engine, "ANALYZE")
+
+
 def _scans(now: datetime) -> Dict[str, object]:
     """The first scan ever (everything inside a window), the next day's (what a normal day adds),
     and a repeat the same day (what every later scan costs)."""
@@ -127,11 +153,18 @@ def measure(url: str, load: Callable[[str, int], None], policies: int) -> Dict[s
     _sql(engine, f"CREATE INDEX {DUE_DATE_INDEX} ON policies (next_due_date)")
 
     # History: everything sent but a few; the sender asks who still has something to send.
-    _sql(engine, f"UPDATE reminders SET status = 'sent' WHERE id > {STILL_TO_SEND}", "ANALYZE")
-    results["find_to_send"], found = timed(lambda: customers_with_due_reminders(NOW))
-    _sql(engine, f"DROP INDEX {SEND_INDEX}", "ANALYZE")
-    results["find_to_send_no_index"], found_again = timed(lambda: customers_with_due_reminders(NOW))
-    assert found == found_again
+    _sql(engine, "UPDATE reminders SET status = 'sent' WHERE id >= "
+                 f"(SELECT MIN(id) FROM reminders) + {STILL_TO_SEND}")
+    _tidy(engine)
+    # Timed as SQL on an open connection: the database's part, not the ORM's (~5 ms per call).
+    query = sender_query(engine)
+    with engine.connect() as connection:
+        results["find_to_send"], found = best_of(lambda: connection.execute(query).all())
+    _sql(engine, f"DROP INDEX {SEND_INDEX}")
+    _tidy(engine)
+    with engine.connect() as connection:
+        results["find_to_send_no_index"], found_again = best_of(lambda: connection.execute(query).all())
+    assert found == found_again and found == [(c,) for c in customers_with_due_reminders(NOW)]
     return results
 
 
