@@ -197,6 +197,9 @@ class ChannelLink(Base):
 from sqlalchemy import Boolean, Index, text  # noqa: E402  (kept with the tables that need them)
 
 REMINDER_OPEN = ("pending", "claimed")
+# Written out as SQL, not bound parameters: SQLite uses a partial index only when the query repeats
+# its WHERE term with the same constants.
+REMINDER_OPEN_SQL = "status IN ('pending', 'claimed')"
 
 
 class CustomerPreference(Base):
@@ -235,8 +238,7 @@ class Reminder(Base):
         # reminders only: a partial index stays as small as the work in hand while sent rows pile up.
         # Queries repeat the predicate (REMINDER_OPEN) so SQLite and PostgreSQL both use it.
         Index("ix_reminders_open", "customer_id", "next_attempt_at", "lease_expires_at",
-              sqlite_where=text("status IN ('pending', 'claimed')"),
-              postgresql_where=text("status IN ('pending', 'claimed')")),
+              sqlite_where=text(REMINDER_OPEN_SQL), postgresql_where=text(REMINDER_OPEN_SQL)),
     )
 
 

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Dict, List, Optional, Protocol, Sequence
 
-from sqlalchemy import and_, or_
+from sqlalchemy import and_, or_, text
 
 from actions.service import telegram_client
 from actions.service.channel_links import linked_addresses
@@ -36,7 +36,7 @@ from actions.service.db import session_scope
 from actions.service.documents import DocumentError, calendar_link
 from actions.service.identity import SENIOR_AGE, age_on
 from actions.service.models import (
-    REMINDER_OPEN, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
+    REMINDER_OPEN_SQL, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
     ReminderMessage,
 )
 from actions.service.payments import PaymentError, create_payment_order
@@ -171,7 +171,7 @@ class DispatchReport:
 
 
 def _claimable(now: datetime):
-    return and_(Reminder.status.in_(REMINDER_OPEN),  # the partial index's predicate, word for word
+    return and_(text(f"reminders.{REMINDER_OPEN_SQL}"),  # the partial index's predicate, word for word
                 or_(and_(Reminder.status == "pending", Reminder.next_attempt_at <= now),
                     and_(Reminder.status == "claimed", Reminder.lease_expires_at < now)))
 
@@ -227,7 +227,7 @@ class _Claim:
 
 
 def _owned(session, customer_id: int, owner: str):
-    return session.query(Reminder).filter(Reminder.customer_id == customer_id, Reminder.status.in_(REMINDER_OPEN),
+    return session.query(Reminder).filter(Reminder.customer_id == customer_id, text(f"reminders.{REMINDER_OPEN_SQL}"),
                                           Reminder.status == "claimed", Reminder.lease_owner == owner)
 
 

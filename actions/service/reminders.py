@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Dict, List, Optional, Sequence, Tuple
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, case, exists, literal, select
+from sqlalchemy import Date, and_, case, exists, func, literal, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
 from actions.service.db import get_engine, session_scope
@@ -92,7 +92,17 @@ def _not_opted_out():
                                 CustomerPreference.reminders_opted_out.is_(True)))
 
 
-def _standard_candidates(today: date, now: datetime):
+def _due_date_for_range(dialect_name: str):
+    """policies.next_due_date for the window condition. A window holds a quarter of the book: reading
+    the table straight through beats the next_due_date index, which SQLite's planner would pick
+    (1M policies: 1.4 s instead of 5 s). Wrapping the column in date() keeps SQLite off the index;
+    PostgreSQL's planner chooses well by itself."""
+    if dialect_name == "sqlite":
+        return type_coerce(func.date(Policy.next_due_date), Date)
+    return Policy.next_due_date
+
+
+def _standard_candidates(today: date, now: datetime, dialect_name: str = ""):
     """SELECT policy, customer, due date, stage, now for every premium inside a standard stage today."""
     grace = get_settings().grace_period_days
     whens = []
@@ -103,8 +113,8 @@ def _standard_candidates(today: date, now: datetime):
     return (
         select(Policy.id, Policy.customer_id, Policy.next_due_date, stage_name.label("stage"),
                literal(now, Reminder.next_attempt_at.type).label("next_attempt_at"))
-        .where(Policy.next_due_date.between(today - timedelta(days=grace),
-                                            today + timedelta(days=STANDARD_STAGES[0].starts_at)))
+        .where(_due_date_for_range(dialect_name).between(today - timedelta(days=grace),
+                                                         today + timedelta(days=STANDARD_STAGES[0].starts_at)))
         .where(Policy.status.in_(REMINDED_STATUSES))
         .where(_not_opted_out())
     )
@@ -127,7 +137,8 @@ def _lead_candidates(today: date, now: datetime, lead_days: int):
 def _candidate_queries(session, today: date, now: datetime) -> list:
     leads = [d for (d,) in session.query(CustomerPreference.lead_days).distinct()
              .filter(CustomerPreference.lead_days.isnot(None)).all() if lead_stage(d)]
-    return [_standard_candidates(today, now)] + [_lead_candidates(today, now, d) for d in sorted(leads)]
+    dialect_name = session.get_bind().dialect.name
+    return [_standard_candidates(today, now, dialect_name)] + [_lead_candidates(today, now, d) for d in sorted(leads)]
 
 
 _COLUMNS = ["policy_id", "customer_id", "due_date", "stage", "next_attempt_at"]
