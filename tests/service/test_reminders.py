@@ -260,3 +260,32 @@ def test_notices_are_shown_once(customers):
     first = take_unshown_notices(customers.wang)
     assert len(first) == 1 and "P2019000001" in first[0]
     assert take_unshown_notices(customers.wang) == []
+
+
+def test_traditional_chinese_customer_gets_traditional_text(demo_db):
+    customer_id = add_customer("13600000009", language="zh-Hant", dialect="Taiwanese Mandarin")
+    run_once(at(DUE - timedelta(days=7)))
+    text = notices_of(customer_id)[0]
+    assert "這裡是安心人壽" in text and "还有" not in text and "還有7天" in text
+
+
+def test_scheduler_command_dry_run_lists_and_changes_nothing(customers, demo_db):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, ANXIN_DATABASE_URL=demo_db, PYTHONPATH=str(root))
+    moment = f"{date.today() + timedelta(days=1)}T02:00:00"
+    listed = subprocess.run([sys.executable, "-m", "actions.service.scheduler", "--dry-run", "--now", moment],
+                            env=env, cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "P2019000001" in listed and "before_30" in listed and "P2016000003" not in listed
+    with session_scope() as session:
+        assert session.query(Reminder).count() == 0
+    once = subprocess.run([sys.executable, "-m", "actions.service.scheduler", "--once", "--now", moment],
+                          env=env, cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "4 new reminders; 3 customers" in once
+    again = subprocess.run([sys.executable, "-m", "actions.service.scheduler", "--once", "--now", moment],
+                           env=env, cwd=root, capture_output=True, text=True, check=True).stdout
+    assert "0 new reminders; 0 customers" in again

@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
