@@ -7,6 +7,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.reminders import show_notices_of_linked_sender
 from actions.service.language import language_for_turn
 
 
@@ -36,5 +37,6 @@ class ActionSessionStart(Action):
         language = tracker.get_slot("language")
         if language:
             events.append(SlotSet("language", language))
+        show_notices_of_linked_sender(dispatcher, tracker)  # premium reminders waiting in the web chat
         events.append(ActionExecuted("action_listen"))
         return events

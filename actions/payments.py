@@ -11,7 +11,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, customer_id_of, language_of, service_completed
 from actions.service.accounts import change_debit_account, normalize_card_number
-from actions.service.documents import calendar_link, invoice_link
+from actions.service.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
 from actions.service.payments import (
     ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
@@ -112,23 +112,6 @@ class ActionRequestInvoice(VerifiedAction):
                 else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
                 paid_on=long_date(payment.paid_on, language), url=invoice_link(customer_id, payment.id, language),
             )
-        return []
-
-
-class ActionSetReminder(VerifiedAction):
-    intent = "set_reminder"
-
-    def name(self) -> Text:
-        return "action_set_reminder"
-
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
-                language: Text) -> List[EventType]:
-        due = premiums_due(customer_id, within_days=400)
-        if not due:
-            dispatcher.utter_message(response="utter_no_premium_due")
-            return []
-        dispatcher.utter_message(response="utter_calendar_link",
-                                 url=calendar_link(customer_id, [p.number for p in due], language))
         return []
 
 

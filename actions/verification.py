@@ -13,9 +13,11 @@ import actions.account  # noqa: F401
 import actions.claims  # noqa: F401
 import actions.payments  # noqa: F401
 import actions.policies  # noqa: F401
+import actions.reminders  # noqa: F401
 from actions.common import language_of
 from actions.service.formatting import clock_time
 from actions.service.identity import LOCKED, VERIFIED, normalize_id_last4, normalize_phone, verify_identity
+from actions.reminders import show_waiting_notices
 from actions.verified_action import VerifiedAction
 
 # Requests that continue in a form once the customer is verified.
@@ -86,6 +88,7 @@ class ActionVerifyIdentity(Action):
         dispatcher.utter_message(response="utter_verified", customer_name=name)
         if result.is_senior:
             dispatcher.utter_message(response="utter_senior_human_first")
+        show_waiting_notices(dispatcher, tracker, result.customer_id)  # premium reminders waiting for them
         return events + self._continue(tracker.get_slot("pending_request"), dispatcher, tracker,
                                        result.customer_id, language)
 

@@ -7,7 +7,11 @@ set -euo pipefail
 python -m actions.service.seed
 rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
 ACTIONS_PID=$!
-trap 'kill $ACTIONS_PID 2>/dev/null || true' EXIT INT TERM
+# Premium reminders (actions/service/scheduler.py): every ANXIN_REMINDER_INTERVAL_SECONDS; the
+# database remembers what was sent, so a restart sends nothing twice.
+python -m actions.service.scheduler >var/scheduler.log 2>&1 &
+SCHEDULER_PID=$!
+trap 'kill $ACTIONS_PID $SCHEDULER_PID 2>/dev/null || true' EXIT INT TERM
 
 if [ "${1:-}" = "shell" ]; then
   rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml
@@ -21,6 +25,7 @@ cat <<MSG
     socket.io:    ws://localhost:$RASA_PORT/socket.io
     HTTP API:     http://localhost:$RASA_PORT/  (token: RASA_AUTH_TOKEN in .env)
     Terminal:     make chat
+    Reminders:    var/scheduler.log  (python -m actions.service.scheduler --dry-run lists what is due)
   Demo customers: 13800000001 / 5821, 13900000002 / 7340, 85291234567 / 2034, 13700000003 / 7788
 
 MSG

@@ -283,3 +283,122 @@ class ChannelLink(Base):
     address = Column(String(120))
     linked_at = Column(DateTime, default=datetime.utcnow)
     __table_args__ = (UniqueConstraint("channel", "address", name="uq_channel_address"),)
+
+
+# --- renewal reminders (issue 7) -------------------------------------------------------------------
+# New tables rather than new columns: create_all adds missing tables to an existing database,
+# never missing columns.
+
+from sqlalchemy import Boolean, Index, text  # noqa: E402  (kept with the tables that need them)
+
+REMINDER_OPEN = ("pending", "claimed")
+# Written out as SQL, not bound parameters: SQLite uses a partial index only when the query repeats
+# its WHERE term with the same constants.
+REMINDER_OPEN_SQL = "status IN ('pending', 'claimed')"
+
+
+class CustomerPreference(Base):
+    """How a customer wants to be reminded. No row = the defaults (every channel, standard stages)."""
+
+    __tablename__ = "customer_preferences"
+    customer_id = Column(ForeignKey("customers.id"), primary_key=True)
+    time_zone = Column(String(40), nullable=True)  # None: Asia/Hong_Kong for +852 phones, else Asia/Shanghai
+    reminders_opted_out = Column(Boolean, default=False, nullable=False)
+    channels = Column(String(60), default="")  # comma-separated telegram,web,phone; "" = all available
+    lead_days = Column(Integer, nullable=True)  # an extra reminder this many days before the due date
+    updated_at = Column(DateTime, default=datetime.utcnow)
+
+
+class Reminder(Base):
+    """One reminder of one premium: UNIQUE (policy, due date, stage) makes every stage happen once."""
+
+    __tablename__ = "reminders"
+    id = Column(Integer, primary_key=True)
+    policy_id = Column(ForeignKey("policies.id"), nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False)
+    due_date = Column(Date, nullable=False)
+    stage = Column(String(20), nullable=False)  # before_30 before_7 before_1 lead_N grace_1 grace_30 grace_55
+    status = Column(String(12), nullable=False, default="pending")  # pending claimed sent cancelled failed
+    next_attempt_at = Column(DateTime, nullable=False)  # naive UTC; quiet hours and backoff move it
+    attempts = Column(Integer, nullable=False, default=0)
+    lease_owner = Column(String(80), nullable=True)
+    lease_expires_at = Column(DateTime, nullable=True)
+    message_id = Column(ForeignKey("reminder_messages.id"), nullable=True)
+    last_error = Column(String(300), default="")
+    created_at = Column(DateTime, default=datetime.utcnow)
+    sent_at = Column(DateTime, nullable=True)
+    __table_args__ = (
+        UniqueConstraint("policy_id", "due_date", "stage", name="uq_reminder_policy_due_stage"),
+        # The sender's questions (who has something due now; claim a customer's rows) are about open
+        # reminders only: a partial index stays as small as the work in hand while sent rows pile up.
+        # Queries repeat the predicate (REMINDER_OPEN) so SQLite and PostgreSQL both use it.
+        Index("ix_reminders_open", "customer_id", "next_attempt_at", "lease_expires_at",
+              sqlite_where=text(REMINDER_OPEN_SQL), postgresql_where=text(REMINDER_OPEN_SQL)),
+    )
+
+
+class ReminderMessage(Base):
+    """One message to one customer covering every reminder claimed together (several policies, one link).
+
+    The text is rendered once and stored, so a retry sends exactly the same words and links.
+    """
+
+    __tablename__ = "reminder_messages"
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(64), unique=True, nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), index=True, nullable=False)
+    language = Column(String(8), nullable=False)
+    body = Column(Text, nullable=False)
+    call_script = Column(Text, default="")
+    payment_reference = Column(String(30), default="")
+    created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class ReminderDelivery(Base):
+    """The outbox: one row per message and channel address, written *before* anything is sent.
+
+    status: pending -> sending -> sent | failed (retried) | unknown (the process died mid-send:
+    never re-sent, see actions/service/reminder_delivery.py).
+    """
+
+    __tablename__ = "reminder_deliveries"
+    id = Column(Integer, primary_key=True)
+    idempotency_key = Column(String(100), unique=True, nullable=False)
+    message_id = Column(ForeignKey("reminder_messages.id"), index=True, nullable=False)
+    channel = Column(String(20), nullable=False)  # telegram | web | phone
+    address = Column(String(120), nullable=False)
+    status = Column(String(12), nullable=False, default="pending")
+    attempts = Column(Integer, nullable=False, default=0)
+    external_id = Column(String(60), default="")  # e.g. Telegram's message_id
+    last_error = Column(String(300), default="")
+    updated_at = Column(DateTime, default=datetime.utcnow)
+
+
+class CustomerNotice(Base):
+    """A message waiting in the web chat for the customer's next visit."""
+
+    __tablename__ = "customer_notices"
+    id = Column(Integer, primary_key=True)
+    delivery_key = Column(String(100), unique=True, nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), nullable=False)
+    kind = Column(String(20), default="reminder")
+    text = Column(Text, nullable=False)
+    created_at = Column(DateTime, default=datetime.utcnow)
+    shown_at = Column(DateTime, nullable=True)
+    __table_args__ = (Index("ix_customer_notices_customer_shown", "customer_id", "shown_at"),)
+
+
+class OutboundCallRequest(Base):
+    """A request for the voice gateway or a staff member to call a (senior) customer."""
+
+    __tablename__ = "outbound_call_requests"
+    id = Column(Integer, primary_key=True)
+    delivery_key = Column(String(100), unique=True, nullable=False)
+    customer_id = Column(ForeignKey("customers.id"), index=True, nullable=False)
+    language = Column(String(8), nullable=False)
+    dialect = Column(String(40), default="")
+    reason = Column(String(30), default="premium_reminder")
+    script = Column(Text, nullable=False)
+    status = Column(String(20), default="waiting")  # waiting | calling | done | no_answer
+    not_before = Column(DateTime, nullable=True)  # naive UTC: the customer's morning
+    created_at = Column(DateTime, default=datetime.utcnow)
