@@ -26,16 +26,14 @@ chat: install $(MODEL)  ## a conversation in the terminal
 bench: install $(MODEL) ## accuracy per language, REST latency and throughput (see README)
 	$(ENV) python -m tests.bench
 
-install: $(VENV)/.installed .env
+install: $(VENV)/.installed  ## ensure_env adds missing secrets to an existing .env too (e.g. TELEGRAM_WEBHOOK_SECRET)
+	$(VENV)/bin/python scripts/ensure_env.py
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { echo "need Python 3.10"; exit 1; }
 	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel -c constraints.txt
 	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
-
-.env:
-	$(VENV)/bin/python scripts/ensure_env.py
 
 # Retrain only when training data, domain, config or NLU components change.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, language_of
+from actions.common import button, channel_of, customer_id_of, language_of
 from actions.service.accounts import change_debit_account, normalize_card_number
 from actions.service.documents import calendar_link, invoice_link
 from actions.service.formatting import long_date, mask_account, money
@@ -19,6 +19,11 @@ from actions.service.payments import (
 from actions.service.policies import premiums_due
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
+
+
+def _document_attachment(tracker: Tracker, url: str) -> Dict[str, Any]:
+    """On Telegram the file itself follows the link (the channel uploads it); elsewhere the link is enough."""
+    return {"attachment": {"type": "document", "url": url}} if channel_of(tracker) == "telegram" else {}
 
 
 def _entity_values(tracker: Tracker, entity: str) -> List[str]:
@@ -107,10 +112,11 @@ class ActionRequestInvoice(VerifiedAction):
             return []
         latest_day = payments[0].paid_on
         for payment in (p for p in payments if p.paid_on == latest_day):
+            url = invoice_link(customer_id, payment.id, language)
             dispatcher.utter_message(
                 response="utter_invoice_link", product=payment.product_name_en if language == "en"
                 else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
-                paid_on=long_date(payment.paid_on, language), url=invoice_link(customer_id, payment.id, language),
+                paid_on=long_date(payment.paid_on, language), url=url, **_document_attachment(tracker, url),
             )
         return []
 
@@ -127,8 +133,8 @@ class ActionSetReminder(VerifiedAction):
         if not due:
             dispatcher.utter_message(response="utter_no_premium_due")
             return []
-        dispatcher.utter_message(response="utter_calendar_link",
-                                 url=calendar_link(customer_id, [p.number for p in due], language))
+        url = calendar_link(customer_id, [p.number for p in due], language)
+        dispatcher.utter_message(response="utter_calendar_link", url=url, **_document_attachment(tracker, url))
         return []
 
 

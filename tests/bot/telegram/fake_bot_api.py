@@ -42,7 +42,7 @@ class FakeBotApi:
         self.updates: List[dict] = []  # served by getUpdates (long polling)
         self._failures: Dict[str, List[dict]] = {}
         self._message_ids = itertools.count(1000)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # wait_for predicates call calls_of under the lock
         self._changed = threading.Condition(self._lock)
         self.loop = asyncio.new_event_loop()
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
