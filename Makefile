@@ -7,7 +7,7 @@ MODEL := models/anxin.tar.gz
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench install validate clean
+.PHONY: run test train chat bench install validate clean system-packages
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
@@ -26,7 +26,11 @@ chat: install $(MODEL)  ## a conversation in the terminal
 bench: install $(MODEL) ## accuracy per language, REST latency and throughput (see README)
 	$(ENV) python -m tests.bench
 
-install: $(VENV)/.installed .env
+install: system-packages $(VENV)/.installed .env
+
+# Debian packages (ffmpeg, espeak-ng, ...): apt-get only when a program is missing, else nothing.
+system-packages:
+	scripts/install_system_packages.sh
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { echo "need Python 3.10"; exit 1; }
