@@ -46,6 +46,11 @@ def resample(audio: np.ndarray, source_rate: int, target_rate: int) -> np.ndarra
 
 def decode_to_pcm16k(data: bytes, max_seconds: float | None = None) -> np.ndarray:
     """Any container FFmpeg reads -> float32 mono 16 kHz in [-1, 1]. Raises AudioError."""
+    return decode_audio(data, ASR_RATE, max_seconds)
+
+
+def decode_audio(data: bytes, sample_rate: int, max_seconds: float | None = None) -> np.ndarray:
+    """Any container FFmpeg reads -> float32 mono at sample_rate. Raises AudioError."""
     limit = MAX_MESSAGE_SECONDS if max_seconds is None else max_seconds
     if not data:
         raise AudioError("empty", "The recording is empty.")
@@ -64,7 +69,7 @@ def decode_to_pcm16k(data: bytes, max_seconds: float | None = None) -> np.ndarra
         declared = _declared_seconds(container, stream)
         if declared is not None and declared > limit + 1:
             raise AudioError("too_long", f"The recording is too long (at most {int(limit)} seconds).")
-        resampler = av.AudioResampler(format="flt", layout="mono", rate=ASR_RATE)
+        resampler = av.AudioResampler(format="flt", layout="mono", rate=sample_rate)
         chunks: list[np.ndarray] = []
         samples = 0
         try:
@@ -73,7 +78,7 @@ def decode_to_pcm16k(data: bytes, max_seconds: float | None = None) -> np.ndarra
                     chunk = converted.to_ndarray().reshape(-1)
                     chunks.append(chunk)
                     samples += chunk.size
-                if samples > (limit + 1) * ASR_RATE:  # headers can lie or be missing (raw streams)
+                if samples > (limit + 1) * sample_rate:  # headers can lie or be missing (raw streams)
                     raise AudioError("too_long", f"The recording is too long (at most {int(limit)} seconds).")
             for converted in resampler.resample(None):
                 chunks.append(converted.to_ndarray().reshape(-1))
@@ -82,7 +87,7 @@ def decode_to_pcm16k(data: bytes, max_seconds: float | None = None) -> np.ndarra
                 raise AudioError("corrupt", "The recording is damaged and cannot be played.") from error
             # A truncated upload: keep what decoded cleanly, as a media player would.
     audio = np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
-    if audio.size < ASR_RATE // 10:
+    if audio.size < sample_rate // 10:
         raise AudioError("empty", "The recording is empty.")
     return np.clip(audio, -1.0, 1.0)
 
