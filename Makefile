@@ -25,6 +25,7 @@ chat: install $(MODEL)  ## a conversation in the terminal
 
 bench: install $(MODEL) ## accuracy per language, REST latency and throughput (see README)
 	$(ENV) python -m tests.bench
+	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
 
 install: system-packages $(VENV)/.installed .env
 
