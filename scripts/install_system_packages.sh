@@ -5,6 +5,8 @@ set -euo pipefail
 NEEDED=(
   "ffmpeg ffmpeg"          # voice: decode any audio container, OGG/Opus for voice notes
   "espeak-ng espeak-ng"    # voice: offline text-to-speech when edge-tts is unreachable
+  "chromium chromium"              # tests: the web chat page in a real headless browser
+  "chromedriver chromium-driver"   # tests: Selenium drives that browser
 )
 missing=()
 for entry in "${NEEDED[@]}"; do
