@@ -14,6 +14,7 @@ import requests
 from tests.servers import MODEL, TEST_TOKEN, Servers
 from tests.voice.phone.caller_audio import noise, silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
+from voice.phone import prompts
 from voice.phone.call import LEAD_SILENCE_S, render_speech, spoken_sentences
 
 PHONE_TOKEN = "phone-test-token"
@@ -102,7 +103,10 @@ def test_a_mandarin_call_from_a_known_senior_end_to_end(servers):
     lead = int(LEAD_SILENCE_S * 8000)
     assert asked[:lead] == b"\xff" * lead
     assert same_speech(asked[lead:], render_speech(first_sentence, "zh-Hans"))
-    assert len(answered) > 3 * 8000 and len(welcome) > 2 * 8000
+    assert len(answered) > 3 * 8000
+    # a senior caller hears the human lane first
+    assert same_speech(welcome[lead:], render_speech(spoken_sentences(prompts.text("human_first", "zh-Hans"))[0],
+                                                     "zh-Hans"))
 
 
 def test_an_english_call_after_the_language_key(servers):
@@ -115,9 +119,15 @@ def test_an_english_call_after_the_language_key(servers):
             since = len(phone.received)
             await phone.stream(spoken_mulaw("I want to know when my next premium is due.", "en") + silence(2.2))
             await reply_after(phone, since)
-            return phone.audio(since)
+            answer = phone.audio(since)
+            since = len(phone.received)
+            await phone.press("9")  # say that again
+            await reply_after(phone, since)
+            return answer, phone.audio(since)
 
-    answer = run(call())
+    answer, repeated = run(call())
+    assert len(user_texts(conversation(servers, "CAen0001"))) == 1  # 9 is not a turn of the bot
+    assert same_speech(repeated, answer, seconds=2.0)
     tracker = conversation(servers, "CAen0001")
     assert tracker["slots"]["language"] == "en"
     texts = bot_texts(tracker, after_user_turn=1)
@@ -148,7 +158,7 @@ def test_key_0_during_the_welcome_reaches_a_person(servers):
     assert phone.events("media", clear_at)  # the handoff message was spoken after the clear
 
 
-def test_silence_and_line_noise_are_no_turn_and_silence_repeats_the_prompt(servers):
+def test_silence_and_noise_are_no_turn_silence_repeats_the_prompt_and_twice_reaches_a_person(servers):
     async def call():
         async with FakeTwilio(stream_url(servers), PHONE_TOKEN, caller=UNKNOWN, call_sid="CAsi0001") as phone:
             await reply_after(phone, 0)
@@ -156,13 +166,34 @@ def test_silence_and_line_noise_are_no_turn_and_silence_repeats_the_prompt(serve
             since = len(phone.received)
             await phone.stream(silence(2.0) + noise(2.0) + noise(2.5, level=0.15))  # 6.5 s, no speech
             await reply_after(phone, since)
-            return welcome_marks, phone, since
+            repeated = len(phone.events("mark", since))
+            users_after_noise = user_texts(conversation(servers, "CAsi0001"))
+            since = len(phone.received)
+            await phone.stream(silence(6.5))  # still nothing: the second failure
+            await reply_after(phone, since)
+            return welcome_marks, repeated, users_after_noise
 
-    welcome_marks, phone, since = run(call())
-    tracker = conversation(servers, "CAsi0001")
-    assert user_texts(tracker) == []  # nothing reached the bot
-    # after 6 s without an answer the welcome is said again ("我再说一遍" + the welcome)
-    assert len(phone.events("mark", since)) == welcome_marks + 1
+    welcome_marks, repeated, users_after_noise = run(call())
+    assert users_after_noise == []  # silence and noise never reached the bot
+    # after 6 s without an answer the welcome is said again, after "I'll say that again"
+    assert repeated == welcome_marks + 1
+    assert user_texts(conversation(servers, "CAsi0001")) == ["/request_human"]
+
+
+def test_barge_in_clears_the_bot_but_a_backchannel_does_not(servers):
+    async def call():
+        async with FakeTwilio(stream_url(servers), PHONE_TOKEN, caller=WANG, call_sid="CAbi0001",
+                              echo_marks=False) as phone:  # nothing is ever "played": the bot keeps talking
+            await phone.wait_for(lambda: phone.events("mark"))
+            await phone.stream(spoken_mulaw("嗯", "zh") + silence(2.0))
+            await asyncio.sleep(4)  # time for the backchannel to be transcribed and judged
+            cleared_by_backchannel = bool(phone.events("clear"))
+            await phone.stream(spoken_mulaw("我想查一下下次交费是什么时候", "zh")[:8000])
+            await phone.wait_for(lambda: phone.events("clear"), timeout=10)
+            return cleared_by_backchannel
+
+    assert run(call()) is False
+    assert user_texts(conversation(servers, "CAbi0001")) == []
 
 
 def test_bad_messages_and_a_vanished_caller_leave_the_server_serving(servers):
