@@ -37,6 +37,7 @@ SAMPLE_RATE = 16000
 LANGUAGES = ("zh", "yue", "en")
 MAX_UTTERANCE_SECONDS = float(os.environ.get("ANXIN_ASR_MAX_SECONDS", "30"))  # one Whisper window
 NO_SPEECH_THRESHOLD = float(os.environ.get("ANXIN_ASR_NO_SPEECH", "0.6"))
+ENGLISH_MIN_PROBABILITY = 0.6
 BEAM_SIZE = int(os.environ.get("ANXIN_ASR_BEAM", "2"))
 CPU_THREADS = int(os.environ.get("ANXIN_ASR_THREADS", "0"))  # 0 = CTranslate2's default (all cores)
 
@@ -79,10 +80,15 @@ def is_hallucination(text: str, language: str = "") -> bool:
     if any(marker in plain or marker in lowered for marker in HALLUCINATIONS):
         return True
     # Whisper sometimes repeats the initial prompt (or a long piece of it) when nothing was said.
-    # Only a long piece counts: a caller saying just "转人工" (also in the prompt) is real speech.
+    # Whisper also copies the initial prompt when it hears mumbling: a long piece of it, or a run of
+    # its vocabulary words. A caller saying just "转人工" (also in the prompt) is real speech.
     for prompt in INITIAL_PROMPTS.values():
         normalized_prompt = _normalized(prompt)
         if len(plain) * 2 >= len(normalized_prompt) and plain in normalized_prompt:
+            return True
+        terms = [_normalized(term) for term in re.split(r"[、，,。：:]", prompt) if len(_normalized(term)) >= 2]
+        found = [term for term in terms if term in plain]
+        if len(found) >= 3 and sum(map(len, found)) * 10 >= len(plain) * 6:
             return True
     return False
 
@@ -120,16 +126,30 @@ class Recognizer:
         raise NotImplementedError
 
     # --- the shared pipeline -------------------------------------------------------------------
-    def detect_language(self, speech: np.ndarray) -> str:
-        probabilities = self._language_probabilities(speech)
-        allowed = {code: probabilities.get(code, 0.0) for code in LANGUAGES}
-        best = max(allowed, key=allowed.get)
-        if allowed[best] == 0.0:
-            return "zh"
-        # Whisper base lumps Cantonese into zh; a model that knows yue may still split the two.
-        return best
+    def detect_language(self, speech: np.ndarray, prefer: Optional[str] = None) -> str:
+        """zh, yue or en. Chinese unless the audio is clearly English.
 
-    def transcribe(self, audio: np.ndarray, *, language: Optional[str] = None) -> Transcript:
+        The hotline's callers are mostly Chinese, and Whisper base often scores short or
+        accented Mandarin as English (or Japanese, Vietnamese ...), while real English scores
+        0.85+. So English needs a clear lead, unless the conversation is already in English.
+        """
+        probabilities = self._language_probabilities(speech)
+        zh, yue, en = (probabilities.get(code, 0.0) for code in LANGUAGES)
+        chinese = zh + yue
+        if prefer == "en":
+            is_english = en >= chinese * 0.5
+        else:
+            is_english = en >= ENGLISH_MIN_PROBABILITY and en > 2 * chinese
+        if is_english:
+            return "en"
+        return "yue" if yue > zh else "zh"
+
+    def transcribe(self, audio: np.ndarray, *, language: Optional[str] = None,
+                   prefer: Optional[str] = None) -> Transcript:
+        """Text and language of the speech in `audio` (float32 mono 16 kHz); text "" = nobody spoke.
+
+        language forces zh/yue/en; prefer (the conversation's language so far) only tips detection.
+        """
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
         audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int(MAX_UTTERANCE_SECONDS * SAMPLE_RATE)]
@@ -137,7 +157,7 @@ class Recognizer:
         if speech.size < SAMPLE_RATE // 5:  # under 0.2 s of speech: a cough, a click
             return Transcript("", language or "zh")
         with self._lock:
-            detected = language or self.detect_language(speech)
+            detected = language or self.detect_language(speech, prefer)
             decode_as = detected
             if detected == "yue" and "yue" not in self.supported_languages:
                 decode_as = "zh"  # base has no yue token; the Cantonese prompt keeps written Cantonese
