@@ -26,7 +26,7 @@ import json
 import logging
 import os
 import weakref
-from typing import Any, Awaitable, Callable, Dict, Optional, Set, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from aiogram import types
 from rasa.core.channels.channel import InputChannel, UserMessage
@@ -41,7 +41,7 @@ from bot.channels.rate_limited import TokenBucketLimiter, guard
 from bot.channels.telegram_api import DEFAULT_API_URL, TelegramApi
 from bot.channels.telegram_output import TelegramDelivery, TelegramPushOutput, TelegramTurnOutput
 from bot.channels.telegram_store import ChatSettings, chat_settings, first_time_seen, save_chat_settings
-from bot.channels.telegram_voice import UnclearVoice, VoiceUnavailable, speak_ogg, transcribe_voice_note
+from bot.channels import telegram_voice
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +88,7 @@ class TelegramInput(InputChannel):
         self.mode = mode
         self.webhook_url = webhook_url
         self.api = TelegramApi(token, api_url or DEFAULT_API_URL) if token else None
-        self.delivery = TelegramDelivery(self.api, speak=speak_ogg) if self.api else None
+        self.delivery = TelegramDelivery(self.api) if self.api else None
         self.app = None
         self._tasks: Set[asyncio.Task] = set()
         self._chat_locks: "weakref.WeakValueDictionary[str, asyncio.Lock]" = weakref.WeakValueDictionary()
@@ -218,22 +218,42 @@ class TelegramInput(InputChannel):
             settings = await asyncio.to_thread(chat_settings, chat_id)
         return settings
 
-    async def _turn(self, chat_id: Any, text: str, metadata: Optional[Dict[str, Any]] = None,
-                    read_aloud: bool = False) -> None:
+    async def _turn(self, chat_id: Any, text: str, metadata: Optional[Dict[str, Any]] = None) -> None:
         """One customer turn through Rasa; the answer is delivered in the language the turn ended in."""
         async with self._chat_lock(chat_id):
-            output = TelegramTurnOutput()
-            await self._on_new_message(UserMessage(text, output, str(chat_id), input_channel=self.name(),
-                                                   metadata={"telegram": metadata or {}}))
-            settings = await asyncio.to_thread(chat_settings, chat_id)
-            language = await self._tracker_language(chat_id) or settings.language
-            if language and language != settings.language:
-                await asyncio.to_thread(save_chat_settings, chat_id, language=language)
-            await self.delivery.deliver(chat_id, output.messages, screens.normal_language(language),
-                                        settings.elder_mode, read_aloud=read_aloud or settings.elder_mode)
+            messages = await self._run_turn(str(chat_id), text, metadata)
+            language, elder_mode = await self._language_after_turn(chat_id)
+            if elder_mode:  # elder mode: every answer is read aloud too
+                messages = await self._with_voice(
+                    chat_id, await telegram_voice.read_aloud(str(chat_id), messages, language, self._agent()))
+            await self.delivery.deliver(chat_id, messages, language, elder_mode)
+
+    async def _run_turn(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[dict]:
+        output = TelegramTurnOutput()
+        await self._on_new_message(UserMessage(text, output, sender_id, input_channel=self.name(),
+                                               metadata={"telegram": metadata or {}}))
+        return output.messages
+
+    async def _language_after_turn(self, chat_id: Any) -> Tuple[str, bool]:
+        """The conversation's language now (saved for keyboards and pushes) and the chat's elder mode."""
+        settings = await asyncio.to_thread(chat_settings, chat_id)
+        language = await self._tracker_language(chat_id) or settings.language
+        if language and language != settings.language:
+            await asyncio.to_thread(save_chat_settings, chat_id, language=language)
+        return screens.normal_language(language), settings.elder_mode
+
+    @staticmethod
+    async def _with_voice(chat_id: Any, messages: List[dict]) -> List[dict]:
+        """Attach each spoken answer's OGG bytes, for the delivery to send as a voice note."""
+        for message in messages:
+            message["voice_ogg"] = await asyncio.to_thread(telegram_voice.voice_note_bytes, message)
+        return messages
+
+    def _agent(self) -> Any:
+        return getattr(getattr(self.app, "ctx", None), "agent", None)
 
     async def _tracker_language(self, chat_id: Any) -> Optional[str]:
-        agent = getattr(getattr(self.app, "ctx", None), "agent", None)
+        agent = self._agent()
         if agent is None or agent.tracker_store is None:
             return None
         tracker = await agent.tracker_store.retrieve(str(chat_id))
@@ -306,24 +326,33 @@ class TelegramInput(InputChannel):
         await self._turn(chat_id, phone, metadata={"contact_verified": True})
 
     async def on_voice(self, chat_id: Any, message: types.Message, language: str) -> None:
+        """A voice note: what was heard is shown, the bot answers in text and as voice notes."""
         note = message.voice or message.audio or message.document
         data = await self.api.download(note.file_id)
         if not data:
             await self._say(chat_id, "voice_failed", language)
             return
-        try:
-            text, heard_language = await asyncio.to_thread(transcribe_voice_note, data, language)
-        except VoiceUnavailable as error:
-            logger.error("voice notes unavailable: %s", error)
-            await self._say(chat_id, "voice_unavailable", language)
-            return
-        except UnclearVoice as error:
-            logger.info("voice note from chat %s not understood: %s", chat_id, error)
-            await self._say(chat_id, "voice_failed", language)
-            return
-        # Show what was heard, so a mishearing is seen at once.
-        await self.api.send_message(chat_id, screens.say("you_said", language) + text)
-        await self._turn(chat_id, text, metadata={"voice": True, "asr_language": heard_language}, read_aloud=True)
+
+        async def handle_text(sender_id: str, text: str, metadata: Optional[Dict[str, Any]]) -> List[dict]:
+            # Show what was heard first, so a mishearing is seen at once.
+            await self.api.send_message(chat_id, screens.say("you_said", language) + text)
+            return await self._run_turn(sender_id, text, metadata)
+
+        async with self._chat_lock(chat_id):
+            try:
+                reply = await telegram_voice.answer_voice_note(str(chat_id), data, handle_text, self._agent(),
+                                                               {"voice_note": True})
+            except telegram_voice.AudioError as error:
+                await self.api.send_message(chat_id, telegram_voice.audio_error_text(error, language),
+                                            reply_markup=screens.main_keyboard(language))
+                return
+            except Exception:  # the recogniser or synthesiser failed: ask for text, keep the chat going
+                logger.exception("voice note from chat %s failed", chat_id)
+                await self._say(chat_id, "voice_unavailable", language)
+                return
+            language, elder_mode = await self._language_after_turn(chat_id)
+            await self.delivery.deliver(chat_id, await self._with_voice(chat_id, reply.messages),
+                                        screens.normal_language(reply.reply_language or language), elder_mode)
 
     async def on_callback_query(self, query: types.CallbackQuery) -> None:
         await self.api.answer_callback_query(query.id)  # stops the button's spinner

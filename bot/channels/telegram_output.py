@@ -9,7 +9,7 @@ so the keyboards are drawn in the language the turn ended in. Messages outside a
 - bot buttons become an inline keyboard whose callback data is the payload; payloads over
   Telegram's 64 bytes and long lists (paged) are kept in a bounded in-memory store;
 - a document link (e-invoice, calendar file) is followed by the document itself;
-- after a voice note (or in elder mode) the answer is also read out as a voice note.
+- a message carrying `voice_ogg` (after a voice note, or in elder mode) is followed by that voice note.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import logging
 import re
 import secrets
 from collections import OrderedDict
-from typing import Any, Callable, Dict, List, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 from urllib.parse import urlparse
 
 from rasa.core.channels.channel import OutputChannel
@@ -57,21 +57,17 @@ class ButtonStore:
 class TelegramDelivery:
     """Sends one chat's bot messages with the right keyboards, documents and voice."""
 
-    def __init__(self, api: TelegramApi, speak: Optional[Callable[[str, str], Optional[bytes]]] = None) -> None:
+    def __init__(self, api: TelegramApi) -> None:
         self.api = api
         self.buttons = ButtonStore()
-        # (text, language) -> OGG/Opus bytes; None when speech is not available. Blocking: run in a thread.
-        self.speak = speak
 
-    async def deliver(self, chat_id: Any, messages: List[Dict[Text, Any]], language: str, elder_mode: bool = False,
-                      read_aloud: bool = False) -> None:
-        spoken = []
+    async def deliver(self, chat_id: Any, messages: List[Dict[Text, Any]], language: str,
+                      elder_mode: bool = False) -> None:
+        """Each message as the customer sees it; a message's `voice_ogg` (spoken answer) follows it."""
         for message in messages:
             await self._deliver_one(chat_id, message, language, elder_mode)
-            if message.get("text"):
-                spoken.append(str(message["text"]))
-        if read_aloud and spoken:
-            await self.send_speech(chat_id, "\n".join(spoken), language)
+            if message.get("voice_ogg"):
+                await self.api.send_voice(chat_id, message["voice_ogg"])
 
     async def _deliver_one(self, chat_id: Any, message: Dict[Text, Any], language: str, elder_mode: bool) -> None:
         text = str(message.get("text") or "")
@@ -147,17 +143,6 @@ class TelegramDelivery:
             logger.info("document link for chat %s no longer valid", chat_id)
             return
         await self.api.send_document(chat_id, document.filename, document.body)
-
-    async def send_speech(self, chat_id: Any, text: str, language: str) -> None:
-        if self.speak is None:
-            return
-        try:
-            ogg = await asyncio.to_thread(self.speak, text, language)
-        except Exception:  # speech is a courtesy on top of the text, never a reason to fail the turn
-            logger.exception("speaking the answer to chat %s failed", chat_id)
-            return
-        if ogg:
-            await self.api.send_voice(chat_id, ogg)
 
 
 class TelegramTurnOutput(OutputChannel):

@@ -1,47 +1,45 @@
-"""Voice notes for the Telegram channel, on the voice package's public API (voice/asr.py, audio.py, tts.py).
+"""Voice notes for the Telegram channel, on the voice package (voice/voice_message.py).
 
-Both functions block (decoding, Whisper, synthesis): the channel runs them in a worker thread.
-The voice package is imported on first use, so text chat works even where it is not installed.
+The voice package does the work the HTTP voice channel also uses: decode, Whisper (Cantonese forced
+for Cantonese customers), the turn, speech in the customer's language and stored dialect. This
+module only adapts it: a voice note in, the bot's messages out with an `audio_id` each, whose
+OGG/Opus bytes the channel sends as Telegram voice notes.
 """
 from __future__ import annotations
 
-from typing import Optional, Tuple
+import logging
+from typing import Any, Dict, List, Optional
 
-# The product language -> the language Whisper is told to expect (None = let it detect).
-ASR_LANGUAGE_HINT = {"yue": "yue"}
+from bot.channels.voice_message import customer_preference
+from voice.audio import AudioError
+from voice.tts import voice_for
+from voice.voice_message import HandleText, VoiceReply, answer_voice_message, phrase, reply_audio, spoken_messages
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["AudioError", "answer_voice_note", "audio_error_text", "read_aloud", "voice_note_bytes"]
 
 
-class VoiceUnavailable(RuntimeError):
-    """The voice package (or its model) cannot run here: the customer is asked to type."""
+async def answer_voice_note(chat_id: str, data: bytes, handle_text: HandleText, agent: Any,
+                            metadata: Optional[Dict[str, Any]] = None) -> VoiceReply:
+    """Transcribe, let the bot answer, speak each answer. Raises AudioError for unusable audio."""
+    return await answer_voice_message(chat_id, data, handle_text, customer_preference(agent), metadata)
 
 
-class UnclearVoice(ValueError):
-    """The audio could not be decoded, or held no speech."""
+async def read_aloud(chat_id: str, messages: List[Dict[str, Any]], language: str, agent: Any) -> List[Dict[str, Any]]:
+    """The messages with speech added (elder mode reads every answer aloud)."""
+    _, dialect = await customer_preference(agent)(chat_id)
+    return await spoken_messages(messages, language, voice_for(language, dialect) if dialect else voice_for(language))
 
 
-def transcribe_voice_note(data: bytes, language: Optional[str]) -> Tuple[str, str]:
-    """(text, Whisper's language: zh | yue | en) of an OGG/Opus voice note."""
+def voice_note_bytes(message: Dict[str, Any]) -> Optional[bytes]:
+    audio_id = message.get("audio_id")
+    return reply_audio(audio_id) if audio_id else None
+
+
+def audio_error_text(error: AudioError, language: str) -> str:
+    """What to tell the customer about audio that could not be used, in their language."""
     try:
-        from voice.asr import get_recognizer
-        from voice.audio import AudioError, decode_to_pcm16k
-    except ImportError as error:
-        raise VoiceUnavailable(str(error)) from error
-    try:
-        audio = decode_to_pcm16k(data)
-    except AudioError as error:
-        raise UnclearVoice(str(error)) from error
-    transcript = get_recognizer().transcribe(audio, language=ASR_LANGUAGE_HINT.get(language or ""))
-    if not transcript.text.strip():
-        raise UnclearVoice("no speech")
-    return transcript.text.strip(), transcript.language
-
-
-def speak_ogg(text: str, language: str) -> Optional[bytes]:
-    """The text read out in the customer's language/dialect, as a Telegram voice note (OGG/Opus)."""
-    try:
-        from voice.audio import encode_ogg_opus
-        from voice.tts import synthesize, voice_for
-    except ImportError:
-        return None
-    speech = synthesize(text, voice_for(language))
-    return encode_ogg_opus(speech.audio, speech.sample_rate)
+        return phrase(error.reason, language)
+    except KeyError:
+        return phrase("not_audio", language)

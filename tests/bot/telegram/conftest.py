@@ -28,10 +28,14 @@ def bot_api():
 def telegram_servers(tmp_path_factory, bot_api):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("telegram"), rasa_port=test_port(15205), action_port=test_port(15255),
+    workdir = tmp_path_factory.mktemp("telegram")
+    running = Servers(workdir, rasa_port=test_port(15205), action_port=test_port(15255),
                       extra_env={"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET,
                                  "TELEGRAM_API_URL": bot_api.url, "TELEGRAM_MODE": "webhook",
-                                 "ANXIN_RATE_LIMIT_BURST": "30"}).start()
+                                 "ANXIN_RATE_LIMIT_BURST": "30",
+                                 # Voice replies: edge-tts is unreachable here, espeak-ng speaks after 1.5 s.
+                                 "ANXIN_TTS_EDGE_TIMEOUT": "1.5", "ANXIN_TTS_CACHE": str(workdir / "tts"),
+                                 "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}).start()
     yield running
     running.stop()
 

@@ -202,3 +202,85 @@ def test_blocked_bot_is_logged_surfaced_and_the_server_keeps_going(new_user, tel
     assert health["status"] == "ok" and health["send_failures"] >= 1 and "blocked" in health["last_error"]
     user.send("你好")  # the customer unblocked the bot: the conversation goes on
     user.wait_text("小安")
+
+
+# --- commands, elder mode, voice notes ---------------------------------------------------------------
+
+
+def test_commands_lang_menu_human_and_stop(new_user):
+    user = new_user()
+    user.send("/lang")
+    choice = user.wait_text("请选择语言")
+    assert [row[0]["callback_data"] for row in choice.params["reply_markup"]["inline_keyboard"]] == [
+        "tg:lang:zh-Hans", "tg:lang:zh-Hant", "tg:lang:yue", "tg:lang:en"]
+    user.press("tg:lang:en")
+    switched = user.wait_for(lambda c: "English" in c.params["text"] and "keyboard" in c.params["reply_markup"])
+    assert reply_keyboard(switched)[0] == [{"text": HUMAN_EN}]
+    user.send("/menu")
+    menu = user.wait_text("Choose what you need")
+    assert [b["text"] for b in reply_keyboard(menu)[1]] == ["📄 My policies", "💴 Pay premium"]
+    user.send("/human")
+    user.wait_text("putting you through")
+    user.send("/stop")
+    stopped = user.wait_text("conversation has ended")
+    assert stopped.params["reply_markup"] == {"remove_keyboard": True}
+
+
+def test_elder_mode_reads_answers_aloud_with_one_big_button_per_row(new_user):
+    user = new_user()
+    user.press("tg:elder:1")
+    user.wait_text("已开启长辈版")
+    user.send("你好")
+    greeting = user.wait_text("小安")
+    assert all(len(row) == 1 for row in greeting.params["reply_markup"]["inline_keyboard"])
+    voice = user.wait_for(lambda c: True, method="sendVoice", timeout=120)
+    assert _is_speech(voice.files["voice"])
+
+
+def _is_speech(ogg: bytes) -> bool:
+    import numpy as np
+
+    from voice.audio import decode_to_pcm16k
+    audio = decode_to_pcm16k(ogg)
+    return audio.size > 16000 * 0.5 and float(np.abs(audio).max()) > 0.05
+
+
+def _voice_note(user, bot_api, file_id: str, ogg: bytes) -> dict:
+    bot_api.add_file(file_id, ogg)
+    update = user.message(voice={"file_id": file_id, "file_unique_id": f"u-{file_id}", "duration": 3,
+                                 "mime_type": "audio/ogg", "file_size": len(ogg)})
+    assert user.post(update).status_code == 200
+    return update
+
+
+def _spoken_ogg(text: str, language: str) -> bytes:
+    from tests.voice.speech import speech_16k
+    from voice.audio import encode_ogg_opus
+    return encode_ogg_opus(speech_16k(text, language), 16000)
+
+
+def test_voice_note_is_transcribed_answered_in_text_and_spoken_back(new_user, bot_api):
+    user = new_user()
+    _voice_note(user, bot_api, f"zh-{user.id}", _spoken_ogg("我要转人工", "zh"))
+    heard = user.wait_text("🎤 您说：", timeout=180)
+    assert "人工" in heard.params["text"]
+    answer = user.wait_text("转接人工客服", timeout=120)
+    assert reply_keyboard(answer)[0] == [{"text": HUMAN_ZH}]
+    voice = user.wait_for(lambda c: True, method="sendVoice", timeout=120)
+    assert _is_speech(voice.files["voice"])
+
+
+def test_english_voice_note_gets_an_english_answer_and_voice(new_user, bot_api):
+    user = new_user("en", "Emily")
+    _voice_note(user, bot_api, f"en-{user.id}", _spoken_ogg("I want to talk to a human agent.", "en"))
+    user.wait_text("You said", timeout=180)
+    user.wait_text("putting you through", timeout=120)
+    voice = user.wait_for(lambda c: True, method="sendVoice", timeout=120)
+    assert _is_speech(voice.files["voice"])
+
+
+def test_unreadable_voice_note_gets_a_polite_answer(new_user, bot_api):
+    user = new_user()
+    _voice_note(user, bot_api, f"bad-{user.id}", b"OggS this is not audio at all")
+    user.wait_text("录音打不开", timeout=60)
+    assert not user.sent("sendVoice")
