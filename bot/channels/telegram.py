@@ -116,7 +116,8 @@ class TelegramInput(InputChannel):
         async def webhook(request: Request) -> HTTPResponse:
             if self.api is None or self.mode != "webhook":
                 return response.json({"ok": False, "error": "telegram webhook is off"}, status=404)
-            if not self.secret or not hmac.compare_digest(request.headers.get(SECRET_HEADER, ""), self.secret):
+            given = request.headers.get(SECRET_HEADER, "").encode("utf-8", "replace")  # bytes: any header is comparable
+            if not self.secret or not hmac.compare_digest(given, self.secret.encode()):
                 logger.warning("telegram webhook call without the right secret token refused")
                 return response.json({"ok": False, "error": "forbidden"}, status=403)
             update = self._parse(request.body)
@@ -259,9 +260,9 @@ class TelegramInput(InputChannel):
         tracker = await agent.tracker_store.retrieve(str(chat_id))
         return tracker.get_slot("language") if tracker else None
 
-    async def _say(self, chat_id: Any, key: str, language: str, reply_markup: Optional[dict] = None) -> None:
-        await self.api.send_message(chat_id, screens.say(key, language),
-                                    reply_markup=reply_markup or screens.main_keyboard(language))
+    async def _say(self, chat_id: Any, key: str, language: str, ask_phone: bool = False) -> None:
+        """One of the channel's own notices, with the persistent keyboard."""
+        await self.delivery.send_with_keyboard(chat_id, screens.say(key, language), language, ask_phone)
 
     # -- handlers, one per kind of update ---------------------------------------------------------
     async def on_message(self, message: types.Message) -> None:
@@ -311,7 +312,8 @@ class TelegramInput(InputChannel):
         async with self._chat_lock(chat_id):
             await self._on_new_message(UserMessage("/restart", TelegramTurnOutput(), str(chat_id),
                                                    input_channel=self.name()))
-        await self._say(chat_id, "stopped", language, reply_markup=screens.remove_keyboard())
+        await self.api.send_message(chat_id, screens.say("stopped", language), reply_markup=screens.remove_keyboard())
+        self.delivery.forget_keyboard(chat_id)
 
     _commands = {"start": on_start, "human": on_human, "lang": on_lang, "menu": on_menu, "stop": on_stop}
 
@@ -320,7 +322,7 @@ class TelegramInput(InputChannel):
         contact = message.contact
         own = contact.user_id is not None and message.from_user is not None and contact.user_id == message.from_user.id
         if not own:
-            await self._say(chat_id, "not_your_contact", language, reply_markup=screens.main_keyboard(language, True))
+            await self._say(chat_id, "not_your_contact", language, ask_phone=True)
             return
         phone = normalize_phone(contact.phone_number or "") or digit_string(contact.phone_number or "")
         await self._turn(chat_id, phone, metadata={"contact_verified": True})
@@ -343,8 +345,8 @@ class TelegramInput(InputChannel):
                 reply = await telegram_voice.answer_voice_note(str(chat_id), data, handle_text, self._agent(),
                                                                {"voice_note": True})
             except telegram_voice.AudioError as error:
-                await self.api.send_message(chat_id, telegram_voice.audio_error_text(error, language),
-                                            reply_markup=screens.main_keyboard(language))
+                await self.delivery.send_with_keyboard(chat_id, telegram_voice.audio_error_text(error, language),
+                                                       language)
                 return
             except Exception:  # the recogniser or synthesiser failed: ask for text, keep the chat going
                 logger.exception("voice note from chat %s failed", chat_id)

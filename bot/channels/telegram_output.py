@@ -60,6 +60,8 @@ class TelegramDelivery:
     def __init__(self, api: TelegramApi) -> None:
         self.api = api
         self.buttons = ButtonStore()
+        # chat -> language of the reply keyboard it was last sent (bounded like the button store).
+        self.keyboards: "OrderedDict[str, str]" = OrderedDict()
 
     async def deliver(self, chat_id: Any, messages: List[Dict[Text, Any]], language: str,
                       elder_mode: bool = False) -> None:
@@ -68,6 +70,23 @@ class TelegramDelivery:
             await self._deliver_one(chat_id, message, language, elder_mode)
             if message.get("voice_ogg"):
                 await self.api.send_voice(chat_id, message["voice_ogg"])
+        if messages and self.keyboards.get(str(chat_id)) != language:
+            # Only inline buttons so far (a first greeting) or a new language: the human button
+            # must still be on screen, so the menu comes with the persistent keyboard.
+            await self.send_menu(chat_id, language)
+
+    async def send_menu(self, chat_id: Any, language: str, text_key: str = "menu") -> None:
+        await self.send_with_keyboard(chat_id, screens.say(text_key, language), language)
+
+    async def send_with_keyboard(self, chat_id: Any, text: str, language: str, ask_phone: bool = False) -> None:
+        """A text with the persistent reply keyboard (human button first)."""
+        await self.api.send_message(chat_id, text, reply_markup=screens.main_keyboard(language, ask_phone))
+        self.keyboards[str(chat_id)] = language
+        while len(self.keyboards) > STORED_BUTTON_LISTS:
+            self.keyboards.popitem(last=False)
+
+    def forget_keyboard(self, chat_id: Any) -> None:
+        self.keyboards.pop(str(chat_id), None)
 
     async def _deliver_one(self, chat_id: Any, message: Dict[Text, Any], language: str, elder_mode: bool) -> None:
         text = str(message.get("text") or "")
@@ -79,11 +98,11 @@ class TelegramDelivery:
                 await self.api.send_message(chat_id, part)
             await self.api.send_message(chat_id, last, reply_markup=keyboard)
         elif text:
-            keyboard = screens.main_keyboard(language, ask_phone=message.get("utter_action") == ASK_PHONE_RESPONSE)
             *head, last = screens.split_text(text)
             for part in head:
                 await self.api.send_message(chat_id, part)
-            await self.api.send_message(chat_id, last, reply_markup=keyboard)
+            await self.send_with_keyboard(chat_id, last, language,
+                                          ask_phone=message.get("utter_action") == ASK_PHONE_RESPONSE)
         if message.get("image"):
             await self.api.send_photo(chat_id, str(message["image"]))
         if message.get("attachment"):

@@ -52,7 +52,10 @@ def test_long_lists_are_paged_and_long_payloads_kept_behind_short_keys(demo_db, 
 
     async def scenario():
         await channel.delivery.deliver(CHAT, [{"text": "请选择", "buttons": buttons}], "zh-Hans")
-        first = bot_api.calls_of("sendMessage")[-1].params["reply_markup"]["inline_keyboard"]
+        sent = [c.params["reply_markup"] for c in bot_api.calls_of("sendMessage")]
+        first = sent[0]["inline_keyboard"]
+        # Only inline buttons in the turn: the persistent keyboard (human button first) follows.
+        assert sent[1]["keyboard"][0] == [{"text": "🧑‍💼 转人工 / Human"}]
         assert [b["text"] for row in first[:-1] for b in row] == [f"保单 {i}" for i in range(6)]
         assert [len(row) for row in first[:-1]] == [2, 2, 2]
         [next_page] = first[-1]

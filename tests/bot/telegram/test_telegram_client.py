@@ -92,3 +92,20 @@ def test_without_a_token_nothing_is_sent(monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
     result = telegram_client.send_message(CHAT, "hello")
     assert not result.ok and "TELEGRAM_BOT_TOKEN" in result.error
+
+
+def test_push_reaches_every_linked_chat_and_reports_each(bot_api, customers):
+    from actions.service.channel_links import link_channel
+    from actions.service.telegram_push import chat_language, push_to_customer
+    from bot.channels.telegram_store import save_chat_settings
+
+    assert push_to_customer(customers.wang, "提醒") == []  # not linked yet: nothing sent
+    link_channel(customers.wang, "telegram", "1001")
+    link_channel(customers.wang, "telegram", "1002")
+    save_chat_settings("1002", language="yue")
+    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    results = push_to_customer(customers.wang, "您的保费12天后到期")
+    assert [chat for chat, _ in results] == ["1001", "1002"]
+    assert results[0][1].blocked and results[1][1].ok  # one blocked chat does not stop the other
+    assert [c.params["chat_id"] for c in bot_api.calls_of("sendMessage")] == ["1001", "1002"]
+    assert chat_language("1002") == "yue" and chat_language("1001") is None

@@ -6,6 +6,7 @@ human button first), documents, and that retries, forged calls and garbage chang
 """
 from __future__ import annotations
 
+import json
 import time
 
 import requests
@@ -129,6 +130,10 @@ def test_wrong_or_missing_secret_is_refused_and_nothing_is_sent(new_user, bot_ap
     user = new_user()
     assert user.post(user.message(text="转人工"), secret="not-the-secret").status_code == 403
     assert user.post(user.message(text="转人工"), secret=None).status_code == 403
+    forged = requests.post(user.webhook, data=json.dumps(user.message(text="转人工")).encode(),
+                           headers={"X-Telegram-Bot-Api-Secret-Token": "密钥".encode().decode("latin-1"),
+                                    "Content-Type": "application/json"}, timeout=10)
+    assert forged.status_code == 403
     user.send("你好")  # a real update afterwards is answered...
     user.wait_text("小安")
     assert not any("转接" in c.params.get("text", "") for c in user.sent())  # ...and the forged ones were not
