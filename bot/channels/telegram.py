@@ -29,6 +29,7 @@ import weakref
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from aiogram import types
+from aiogram.utils.exceptions import ValidationError
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -87,7 +88,7 @@ class TelegramInput(InputChannel):
         self.secret = secret
         self.mode = mode
         self.webhook_url = webhook_url
-        self.api = TelegramApi(token, api_url or DEFAULT_API_URL) if token else None
+        self.api = self._api_or_none(token, api_url or DEFAULT_API_URL)
         self.delivery = TelegramDelivery(self.api) if self.api else None
         self.app = None
         self._tasks: Set[asyncio.Task] = set()
@@ -95,6 +96,16 @@ class TelegramInput(InputChannel):
         self._on_new_message: Optional[Callable[[UserMessage], Awaitable[Any]]] = None
         if not token:
             logger.info("Telegram channel is off: TELEGRAM_BOT_TOKEN is not set")
+
+    @staticmethod
+    def _api_or_none(token: str, api_url: str) -> Optional[TelegramApi]:
+        if not token:
+            return None
+        try:
+            return TelegramApi(token, api_url)
+        except ValidationError:  # a mistyped token must not stop Rasa (and every other channel)
+            logger.error("TELEGRAM_BOT_TOKEN is not a bot token (digits:letters); Telegram channel is off")
+            return None
 
     # -- Rasa's hooks --------------------------------------------------------------------------
     def get_output_channel(self) -> Optional[TelegramPushOutput]:

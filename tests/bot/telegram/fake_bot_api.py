@@ -64,13 +64,14 @@ class FakeBotApi:
         self._thread.join(timeout=10)
 
     def fail_next(self, method: str, error_code: int, description: str, retry_after: Optional[int] = None,
-                  times: int = 1) -> None:
-        """The next `times` calls of `method` get this Bot API error."""
+                  times: int = 1, chat_id: Any = None) -> None:
+        """The next `times` calls of `method` (to `chat_id`, if given) get this Bot API error."""
         body: Dict[str, Any] = {"ok": False, "error_code": error_code, "description": description}
         if retry_after is not None:
             body["parameters"] = {"retry_after": retry_after}
+        key = method if chat_id is None else f"{method}:{chat_id}"
         with self._lock:
-            self._failures.setdefault(method, []).extend([body] * times)
+            self._failures.setdefault(key, []).extend([body] * times)
 
     def add_file(self, file_id: str, data: bytes) -> None:
         self.files[file_id] = data
@@ -111,7 +112,7 @@ class FakeBotApi:
         params, files, filenames = await self._read_params(request)
         with self._changed:
             self.calls.append(ApiCall(method, params, files, filenames))
-            failures = self._failures.get(method) or []
+            failures = self._failures.get(f"{method}:{params.get('chat_id')}") or self._failures.get(method) or []
             failure = failures.pop(0) if failures else None
             self._changed.notify_all()
         if failure is not None:

@@ -134,6 +134,11 @@ def test_without_a_token_the_channel_is_off_and_rasa_still_starts(monkeypatch):
     assert blueprint.name == "telegram_webhook"
 
 
+def test_a_mistyped_token_turns_the_channel_off_instead_of_stopping_rasa():
+    channel = TelegramInput.from_credentials({"access_token": "not a token"})
+    assert channel.api is None and channel.get_output_channel() is None
+
+
 def test_group_chats_get_no_policy_talk(demo_db, bot_api):
     channel, turns = channel_with_recorder(bot_api)
     message = types.Message.to_object({"message_id": 1, "date": 0, "text": "我的保单",

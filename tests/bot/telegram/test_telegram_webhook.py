@@ -184,7 +184,7 @@ def test_proactive_message_through_trigger_intent_reaches_the_chat(new_user, tel
 
 def test_rate_limit_from_telegram_is_waited_out(new_user, bot_api):
     user = new_user()
-    bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    bot_api.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1, chat_id=user.id)
     user.send("转人工")
 
     def handoffs(calls=None):
@@ -196,7 +196,7 @@ def test_rate_limit_from_telegram_is_waited_out(new_user, bot_api):
 
 def test_blocked_bot_is_logged_surfaced_and_the_server_keeps_going(new_user, telegram_servers, bot_api):
     user = new_user()
-    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user")
+    bot_api.fail_next("sendMessage", 403, "Forbidden: bot was blocked by the user", chat_id=user.id)
     user.send("转人工")
     deadline = time.time() + 60
     while time.time() < deadline:
