@@ -7,12 +7,12 @@ MODEL := models/anxin.tar.gz
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench install validate clean
+.PHONY: run test train chat bench install validate clean system-packages install-whisper
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
 
-test: install $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
+test: install install-whisper $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
 	$(ENV) rasa data validate $(RASA_FILES)
 	$(ENV) python -m pytest tests -q
 	$(ENV) rasa test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
@@ -23,20 +23,32 @@ train: install $(MODEL)
 chat: install $(MODEL)  ## a conversation in the terminal
 	$(ENV) scripts/run.sh shell
 
-bench: install $(MODEL) ## accuracy per language, REST latency and throughput (see README)
+bench: install install-whisper $(MODEL) ## accuracy per language, REST latency and throughput (see README)
 	$(ENV) python -m tests.bench
 	$(ENV) python -m tests.bench_reminders
+	$(ENV) python -m tests.bench_voice
+	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
 
-install: $(VENV)/.installed .env
+install: system-packages $(VENV)/.installed  ## ensure_env also adds new secrets to an existing .env
+	$(VENV)/bin/python scripts/ensure_env.py
+
+# Debian packages (ffmpeg, espeak-ng, ...): apt-get only when a program is missing, else nothing.
+system-packages:
+	scripts/install_system_packages.sh
+
+# The openai-whisper ASR engine (torch, a CUDA build on PyPI: ~4 min, ~5.6 GB). Not needed to run the
+# product (faster-whisper is the default); `make test` and `make bench` install it to cover both engines.
+install-whisper: $(VENV)/.installed-whisper
+
+$(VENV)/.installed-whisper: requirements-whisper.txt constraints.txt | $(VENV)/.installed
+	$(VENV)/bin/pip install -q -r requirements-whisper.txt -c constraints.txt
+	touch $@
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV) || { echo "need Python 3.10"; exit 1; }
 	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel -c constraints.txt
 	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
-
-.env:
-	$(VENV)/bin/python scripts/ensure_env.py
 
 # Retrain only when training data, domain, config or NLU components change.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed

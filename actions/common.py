@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from typing import List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -84,6 +84,11 @@ def wants_to_stop(tracker: Tracker) -> bool:
     """The customer gives up the form in their own words ("算了", "cancel"): let them out, nothing stored."""
     text = to_simplified(tracker.latest_message.get("text") or "")
     return not text.startswith("/") and _STOP_WORDS.search(text) is not None
+
+
+def document_attachment(tracker: Tracker, url: str) -> Dict[str, Any]:
+    """On Telegram the file itself follows the link (the channel uploads it); elsewhere the link is enough."""
+    return {"attachment": {"type": "document", "url": url}} if channel_of(tracker) == "telegram" else {}
 
 
 def service_completed() -> SlotSet:

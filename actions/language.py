@@ -10,6 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.reminders import show_notices_of_linked_sender
 from actions.service.language import language_for_turn
 
+EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "  # rasa.shared.constants, not importable from rasa-sdk
+
 
 class ActionDetectLanguage(Action):
     """Custom slot mapping run by action_extract_slots after every user message."""
@@ -19,7 +21,9 @@ class ActionDetectLanguage(Action):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
         text = tracker.latest_message.get("text") or ""
-        if text.startswith("/"):  # a button payload says nothing about the language
+        # A button payload, or Rasa's "EXTERNAL: <intent>" for trigger_intent (pushes, reminders),
+        # says nothing about the customer's language.
+        if text.startswith("/") or text.startswith(EXTERNAL_MESSAGE_PREFIX):
             return []
         current = tracker.get_slot("language")
         language = language_for_turn(text, current)

@@ -9,7 +9,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, language_of, service_completed
+from actions.common import button, customer_id_of, document_attachment, language_of, service_completed
 from actions.service.accounts import change_debit_account, normalize_card_number
 from actions.service.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
@@ -107,10 +107,11 @@ class ActionRequestInvoice(VerifiedAction):
             return []
         latest_day = payments[0].paid_on
         for payment in (p for p in payments if p.paid_on == latest_day):
+            url = invoice_link(customer_id, payment.id, language)
             dispatcher.utter_message(
                 response="utter_invoice_link", product=payment.product_name_en if language == "en"
                 else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
-                paid_on=long_date(payment.paid_on, language), url=invoice_link(customer_id, payment.id, language),
+                paid_on=long_date(payment.paid_on, language), url=url, **document_attachment(tracker, url),
             )
         return []
 

@@ -9,7 +9,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import channel_of
+from actions.common import channel_of, document_attachment
 from actions.service.channel_links import linked_addresses
 from actions.service.documents import calendar_link
 from actions.service.channel_links import customer_for_address
@@ -96,8 +96,8 @@ class ActionSetReminder(VerifiedAction):
             dispatcher.utter_message(response="utter_reminder_telegram_not_linked")
         due = premiums_due(customer_id, within_days=400)
         if due:
-            dispatcher.utter_message(response="utter_calendar_link",
-                                     url=calendar_link(customer_id, [p.number for p in due], language))
+            url = calendar_link(customer_id, [p.number for p in due], language)
+            dispatcher.utter_message(response="utter_calendar_link", url=url, **document_attachment(tracker, url))
         if not request.changes_anything:
             dispatcher.utter_message(response="utter_reminder_options")
         return []

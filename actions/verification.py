@@ -14,7 +14,8 @@ import actions.claims  # noqa: F401
 import actions.payments  # noqa: F401
 import actions.policies  # noqa: F401
 import actions.reminders  # noqa: F401
-from actions.common import language_of
+from actions.common import channel_of, language_of
+from actions.service.channel_links import link_channel
 from actions.service.formatting import clock_time
 from actions.service.identity import LOCKED, VERIFIED, normalize_id_last4, normalize_phone, verify_identity
 from actions.reminders import show_waiting_notices
@@ -85,6 +86,8 @@ class ActionVerifyIdentity(Action):
         events += [SlotSet("verified", True), SlotSet("customer_id", result.customer_id),
                    SlotSet("customer_name", name), SlotSet("is_senior", result.is_senior),
                    SlotSet("pending_request", None)]
+        if channel_of(tracker) == "telegram":  # the chat now reaches this customer (reminders, agent replies)
+            link_channel(result.customer_id, "telegram", tracker.sender_id)
         dispatcher.utter_message(response="utter_verified", customer_name=name)
         if result.is_senior:
             dispatcher.utter_message(response="utter_senior_human_first")

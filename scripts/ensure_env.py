@@ -8,6 +8,10 @@ ENV_FILE = Path(__file__).resolve().parents[1] / ".env"
 GENERATED = {
     "RASA_AUTH_TOKEN": lambda: secrets.token_hex(32),
     "ANXIN_SECRET_KEY": lambda: secrets.token_hex(32),
+    # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call.
+    "TELEGRAM_WEBHOOK_SECRET": lambda: secrets.token_hex(32),
+    # The phone gateway's stream token (the carrier's TwiML passes it as a custom parameter).
+    "ANXIN_PHONE_STREAM_TOKEN": lambda: secrets.token_hex(24),
 }
 
 

@@ -402,3 +402,25 @@ class OutboundCallRequest(Base):
     status = Column(String(20), default="waiting")  # waiting | calling | done | no_answer
     not_before = Column(DateTime, nullable=True)  # naive UTC: the customer's morning
     created_at = Column(DateTime, default=datetime.utcnow)
+
+
+# --- Telegram channel (issue 5) ---------------------------------------------------------------
+
+
+class TelegramUpdate(Base):
+    """Update ids already taken from Telegram: its webhook retries must not answer twice, even
+    across a restart. Old rows are pruned (Telegram gives up retrying within a day)."""
+
+    __tablename__ = "telegram_updates"
+    update_id = Column(BigInteger, primary_key=True, autoincrement=False)
+    received_at = Column(DateTime, default=datetime.utcnow, index=True)
+
+
+class TelegramChat(Base):
+    """A Telegram chat's screen settings: its language (for keyboards and pushes) and elder mode."""
+
+    __tablename__ = "telegram_chats"
+    chat_id = Column(String(40), primary_key=True)
+    language = Column(String(8), default="")
+    elder_mode = Column(Boolean, default=False)
+    updated_at = Column(DateTime, default=datetime.utcnow, onupdate=datetime.utcnow)

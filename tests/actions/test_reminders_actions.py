@@ -10,7 +10,7 @@ from actions.reminders import ActionSetReminder
 from actions.service.channel_links import link_channel
 from actions.service.reminder_preferences import get_preferences
 from actions.service.scheduler import run_once
-from tests.actions.test_actions import make_tracker, run, said, verified
+from tests.actions.tracker_helpers import make_tracker, run, said, verified
 
 
 def remind(customer_id, text, language="zh-Hans", entities=None, is_senior=False):

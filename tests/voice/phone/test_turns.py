@@ -1,0 +1,60 @@
+"""Endpointing for old callers on real (espeak-ng) speech streamed as 20 ms μ-law frames."""
+from tests.voice.phone.caller_audio import frames, noise, silence, spoken_mulaw
+from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnSettings
+
+SENTENCE = "我想查一下下次交费是什么时候"
+
+
+def feed(detector, mulaw):
+    events = []
+    for frame in frames(mulaw):
+        events += detector.feed(frame)
+    return events
+
+
+def ended(events):
+    return [e for e in events if isinstance(e, TurnEnded)]
+
+
+def test_a_sentence_followed_by_silence_is_one_turn():
+    speech = spoken_mulaw(SENTENCE, "zh")
+    events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), silence(0.5) + speech + silence(2.2))
+    assert [type(e) for e in events] == [SpeechStarted, LongSpeech, TurnEnded]
+    turn = ended(events)[0]
+    assert turn.reason == "silence"
+    assert 0.6 * len(speech) / 8000 < turn.voiced_s <= len(speech) / 8000 + 0.2
+    # the trailing silence is trimmed before ASR
+    assert len(turn.mulaw) < len(speech) + 0.8 * 8000
+
+
+def test_a_pause_of_one_and_a_half_seconds_inside_a_sentence_does_not_end_the_turn():
+    first, second = spoken_mulaw("我想查一下", "zh"), spoken_mulaw("下次交费是什么时候", "zh")
+    events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), first + silence(1.5) + second + silence(2.0))
+    turns = ended(events)
+    assert len(turns) == 1
+    assert len(turns[0].mulaw) >= len(first) + len(second)
+
+
+def test_the_end_silence_is_configurable_per_call():
+    settings = TurnSettings(end_silence_s=1.8).with_overrides({"endSilenceMs": "1000"})
+    assert settings.end_silence_s == 1.0
+    events = feed(TurnDetector(settings), spoken_mulaw("我想查一下", "zh") + silence(1.5) + spoken_mulaw("保费", "zh"))
+    assert len(ended(events)) == 1  # the 1.5 s pause ended the first turn
+
+
+def test_a_turn_that_never_goes_quiet_is_cut_at_the_hard_limit():
+    speech = spoken_mulaw("When is my next premium due? I would like to know the amount and the date.", "en")
+    events = feed(TurnDetector(TurnSettings(max_turn_s=2.0)), speech)
+    assert ended(events) and ended(events)[0].reason == "max_length"
+
+
+def test_silence_and_line_noise_are_never_a_turn():
+    detector = TurnDetector()
+    assert feed(detector, silence(3.0) + noise(4.0) + noise(2.0, level=0.2) + silence(2.0)) == []
+    assert not detector.in_turn
+
+
+def test_a_short_backchannel_is_not_long_speech():
+    events = feed(TurnDetector(TurnSettings(barge_in_s=0.5)), spoken_mulaw("嗯", "zh") + silence(2.0))
+    assert LongSpeech() not in events
+    assert len(ended(events)) <= 1

@@ -1,0 +1,69 @@
+"""Whisper on the bundled weights hears real (espeak-ng) speech, and nothing in silence or noise."""
+import numpy as np
+import pytest
+
+from tests.voice.speech import noise, speech_16k
+from voice.asr import LANGUAGES, Transcript, get_recognizer, is_hallucination
+from voice.audio import mulaw8k_to_pcm16k, pcm16k_to_mulaw8k
+
+
+def test_mandarin_request(recognizer):
+    heard = recognizer.transcribe(speech_16k("我想交保费", "zh"))
+    assert heard.language == "zh"
+    assert "交保费" in heard.text
+
+
+def test_mandarin_request_over_a_phone_line(recognizer):
+    line = mulaw8k_to_pcm16k(pcm16k_to_mulaw8k(speech_16k("我想查一下我的保单", "zh")))
+    heard = recognizer.transcribe(line)
+    assert heard.language == "zh" and "保单" in heard.text
+
+
+def test_english_request(recognizer):
+    heard = recognizer.transcribe(speech_16k("I want to talk to a human agent.", "en"))
+    assert heard == Transcript("I want to talk to a human agent.", "en")
+
+
+def test_cantonese_forced_for_a_cantonese_caller(recognizer):
+    audio = speech_16k("我張保單幾時要交錢？", "yue")
+    heard = recognizer.transcribe(audio, language="yue")
+    assert heard.language == "yue"
+    assert "保單" in heard.text  # written Cantonese (Traditional), from the Cantonese prompt
+
+
+@pytest.mark.parametrize("audio", [
+    np.zeros(16000 * 5, np.float32),                 # silence
+    noise(5, level=0.02),                            # line hiss
+    noise(3, level=0.2, seed=11),                    # loud noise
+    np.sin(np.arange(16000 * 3) * 2 * np.pi * 50 / 16000).astype(np.float32) * 0.3,  # mains hum
+    np.zeros(0, np.float32),                         # nothing at all
+], ids=["silence", "hiss", "loud-noise", "hum", "empty"])
+def test_no_speech_gives_no_text(recognizer, audio):
+    assert recognizer.transcribe(audio).text == ""
+
+
+def test_only_the_three_languages(recognizer):
+    with pytest.raises(ValueError):
+        recognizer.transcribe(np.zeros(16000, np.float32), language="ja")
+    assert recognizer.transcribe(np.zeros(16000, np.float32)).language in LANGUAGES
+
+
+@pytest.mark.parametrize("text", [
+    "请不吝点赞 订阅 转发 打赏支持明镜与点点栏目", "字幕由Amara.org社区提供", "Thanks for watching!",
+    "Thank you for watching.", "谢谢观看", "中文字幕志愿者", "...", "。",
+    "您好，我想问一下保单、交费、保费、理赔、报案、转人工、电子发票",  # the prompt echoed back
+    "保單貸款、轉人工、電子發票、",
+])
+def test_known_hallucinations_are_dropped(text):
+    assert is_hallucination(text)
+
+
+@pytest.mark.parametrize("text", ["转人工", "我要报案", "我想查一下保单", "When is my premium due?", "理赔进度"])
+def test_real_requests_are_not_taken_for_hallucinations(text):
+    assert not is_hallucination(text)
+
+
+def test_recognizer_is_loaded_once_per_engine(recognizer):
+    assert get_recognizer("faster-whisper") is recognizer
+    with pytest.raises(ValueError):
+        get_recognizer("no-such-engine")

@@ -1,0 +1,30 @@
+"""The bundled Whisper weights: joined once, checked by SHA-256, never downloaded."""
+import pytest
+
+from voice import weights
+from voice.weights import BUNDLED_SHA256, WeightsError, model_path, sha256_of
+
+
+def test_bundled_model_is_joined_and_verified():
+    path = model_path("base")
+    assert {p.name for p in path.iterdir()} >= {"model.bin", "config.json", "tokenizer.json", "vocabulary.txt"}
+    assert (path / ".verified").read_text() == BUNDLED_SHA256
+
+
+def test_a_damaged_join_is_detected(tmp_path, monkeypatch):
+    monkeypatch.setenv("ANXIN_WHISPER_CACHE", str(tmp_path))
+    real_sha = weights.sha256_of
+    monkeypatch.setattr(weights, "sha256_of", lambda path: "0" * 64)
+    with pytest.raises(WeightsError, match="SHA-256"):
+        weights.bundled_model_dir()
+    assert not (tmp_path / "base-ct2" / "model.bin").exists()  # nothing half-made is left to load
+    monkeypatch.setattr(weights, "sha256_of", real_sha)
+    joined = weights.bundled_model_dir()
+    assert sha256_of(joined / "model.bin") == BUNDLED_SHA256
+
+
+def test_an_unknown_model_is_refused_not_downloaded(tmp_path):
+    with pytest.raises(WeightsError, match="never downloaded"):
+        model_path("small")
+    with pytest.raises(WeightsError):
+        model_path(str(tmp_path))

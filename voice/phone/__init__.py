@@ -1,0 +1,6 @@
+"""Phone calls streamed by a carrier over a WebSocket (Twilio Media Streams and compatible).
+
+`frames` are the carrier-neutral events, a serializer per carrier (`twilio`) turns the wire
+format into them and back, `turns` decides when the caller has finished speaking, and `call`
+runs one call: ASR, the Rasa turn, TTS, barge-in, DTMF and prompts.
+"""

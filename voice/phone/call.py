@@ -1,0 +1,414 @@
+"""One phone call: turn-taking, ASR, the Rasa turn, spoken replies, barge-in, keys and prompts.
+
+The session is fed the carrier's raw messages (through a serializer, so it never knows the
+carrier) and answers through `send`. The bot is reached through two hooks the channel provides:
+`bot_turn` (one user message through Rasa, like the REST channel) and `set_slots` (caller-ID
+prefill and the language key menu).
+
+Keys: 0 = a person at any moment, 9 = repeat the last prompt, * = language menu (1 普通话,
+2 廣東話, 3 English), the keys of a spoken button menu, and other digits typed and ended with #
+(or a 3 s pause) are sent to the bot as text — an old caller can key in the ID digits.
+Failures: 6 s of silence after a prompt repeats it; the second failed recognition in a row
+(silence or speech nobody could transcribe) hands the caller to a person.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Awaitable, Callable, Dict, List, Optional, Set, Union
+
+from voice.phone import prompts
+from voice.phone.caller import CallerProfile, caller_profile
+from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
+from voice.phone.prompts import Segment
+from voice.phone.serializer import CallSerializer, MalformedMessage
+from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnSettings
+
+logger = logging.getLogger(__name__)
+
+HUMAN_PAYLOAD = "/request_human"
+NO_INPUT_S = 6.0  # silence after a prompt before it is repeated
+MAX_FAILURES = 2  # failed recognitions in a row before a person takes over
+DIGIT_TIMEOUT_S = 3.0  # typed digits are sent after this pause even without #
+LEAD_SILENCE_S = 0.4  # a short pause before each prompt, so its first word is not clipped or rushed
+FRAME_BYTES = 160  # 20 ms of μ-law at 8 kHz, what Twilio plays per media message
+MAX_BAD_MESSAGES = 200  # a client sending only garbage is disconnected, not served forever
+# Short acknowledgements an old caller says while listening: they must not stop the bot.
+BACKCHANNELS = {"嗯", "嗯嗯", "恩", "对", "對", "对对", "對對", "好", "好的", "是", "是的", "哦", "噢", "啊", "係",
+                "系", "ok", "okay", "yes", "yeah", "mhm", "uh huh", "right", "i see"}
+_URL = re.compile(r"https?://\S+")
+_SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+|(?<=[.])\s+")
+
+
+@dataclass
+class BotReply:
+    messages: List[dict]  # Rasa's collected output: {"text", "buttons", ...}
+    language: str  # the conversation's language slot after the turn
+    handed_off: bool = False  # the bot opened a handoff ticket: a person takes the call from here
+
+
+@dataclass
+class CallHooks:
+    """What a call needs from the bot server (the Rasa channel provides these)."""
+
+    bot_turn: Callable[[str, str, dict], Awaitable[BotReply]]  # (sender, text, metadata)
+    set_slots: Callable[[str, dict], Awaitable[None]]  # (sender, {slot: value})
+
+
+@dataclass
+class TurnTimings:
+    """Per-turn latencies in ms, measured from the moment the caller's turn was judged ended."""
+
+    asr_ms: float = 0.0
+    rasa_ms: float = 0.0
+    tts_first_byte_ms: float = 0.0
+    total_ms: float = 0.0  # end of speech (endpoint) -> first reply audio frame sent
+    transcript: str = ""
+
+
+def is_backchannel(text: str) -> bool:
+    words = re.sub(r"[\s\W_]+", " ", text.lower(), flags=re.UNICODE).strip()
+    return words in BACKCHANNELS or (bool(words) and all(part in BACKCHANNELS for part in words.split()))
+
+
+def spoken_sentences(text: str) -> List[str]:
+    """Reply text as sentences to synthesize one by one (the first plays sooner); links are not read out."""
+    text = _URL.sub("", text).replace("*", "")
+    return [part.strip() for part in _SENTENCE_END.split(text) if part and part.strip(" ，,:：")]
+
+
+def render_speech(text: str, language: str, dialect: str = "") -> bytes:
+    """Text -> μ-law 8 kHz through the voice package's TTS (edge-tts, or espeak-ng offline)."""
+    from voice.audio import pcm16k_to_mulaw8k
+    from voice.tts import synthesize, voice_for
+
+    speech = synthesize(text, voice_for(language, dialect))
+    return pcm16k_to_mulaw8k(speech.audio, speech.sample_rate)
+
+
+def transcribe(audio, language: Optional[str]):
+    from voice.asr import get_recognizer
+
+    return get_recognizer().transcribe(audio, language=language)
+
+
+class CallSession:
+    def __init__(self, serializer: CallSerializer, send: Callable[[str], Awaitable[None]], hooks: CallHooks, *,
+                 token: Optional[str], settings: Optional[TurnSettings] = None,
+                 no_input_s: float = NO_INPUT_S, max_failures: int = MAX_FAILURES) -> None:
+        self.serializer = serializer
+        self._send = send
+        self.hooks = hooks
+        self.token = token
+        self.settings = settings or TurnSettings()
+        self.no_input_s = no_input_s
+        self.max_failures = max_failures
+        self.turns: Optional[TurnDetector] = None
+        self.sender_id = ""
+        self.metadata: Dict[str, str] = {}
+        self.profile: Optional[CallerProfile] = None
+        self.language = "zh-Hans"
+        self.dialect = ""
+        self.audio_clock = 0.0  # seconds of caller audio received: the clock of every call timer
+        self.waiting_since: Optional[float] = None  # when the last prompt finished, while we wait for an answer
+        self.failures = 0
+        self.last_prompt: List[Segment] = []
+        self.key_actions: Dict[str, str] = {}
+        self.menu_active = False
+        self.digits = ""
+        self.last_key_at = 0.0
+        self.bad_messages = 0
+        self.timings: List[TurnTimings] = []
+        self.closed = False
+        self._speaking: Optional[asyncio.Task] = None
+        self._first_audio = asyncio.Event()
+        self._outstanding_marks: Set[str] = set()
+        self._mark_counter = 0
+        self._turn_lock = asyncio.Lock()
+        self._tasks: Set[asyncio.Task] = set()
+        self._handoff_requested = False
+        self.handed_off = False
+
+    # ---- wire in -------------------------------------------------------------------------
+    async def handle(self, raw: Union[str, bytes]) -> bool:
+        """One message from the carrier. Returns False when the call is over (or refused)."""
+        try:
+            event = self.serializer.deserialize(raw)
+        except MalformedMessage as error:
+            self.bad_messages += 1
+            logger.warning("phone call %s: dropped a malformed message (%s)", self.sender_id or "-", error)
+            return self.bad_messages < MAX_BAD_MESSAGES
+        if isinstance(event, CallerAudio):
+            if self.turns is not None:
+                await self._on_audio(event.mulaw)
+        elif isinstance(event, CallStarted):
+            return await self._on_start(event)
+        elif isinstance(event, KeyPressed):
+            if self.turns is not None:
+                await self._on_key(event.digit)
+        elif isinstance(event, PlaybackReached):
+            self._on_mark(event.name)
+        elif isinstance(event, CallEnded):
+            return False
+        return True
+
+    async def _on_start(self, event: CallStarted) -> bool:
+        if self.turns is not None:
+            logger.warning("phone call %s: a second start message was ignored", self.sender_id)
+            return True
+        if not self.token or event.parameters.get("token") != self.token:
+            logger.warning("phone stream %s refused: missing or wrong token", event.stream_id[:12])
+            return False
+        if "mulaw" not in event.encoding.lower() or event.sample_rate != 8000:
+            logger.warning("phone stream %s refused: media format %s/%s", event.stream_id[:12], event.encoding,
+                           event.sample_rate)
+            return False
+        self.sender_id = event.call_id or event.stream_id
+        self.metadata = {"channel": "phone", "caller": event.caller, "call_sid": event.call_id,
+                         "stream_sid": event.stream_id}
+        self.turns = TurnDetector(self.settings.with_overrides(event.parameters))
+        try:
+            self.profile = await asyncio.get_running_loop().run_in_executor(None, caller_profile, event.caller)
+        except Exception:  # the database being down must not drop the call: greet as an unknown caller
+            logger.exception("phone call %s: caller lookup failed", self.sender_id)
+        if self.profile is not None:
+            self.language, self.dialect = self.profile.bot_language, self.profile.dialect
+            try:
+                # Prefill: the identity check will only ask for the ID digits.
+                await self.hooks.set_slots(self.sender_id, {"phone": self.profile.phone, "language": self.language})
+            except Exception:
+                logger.exception("phone call %s: could not prefill the caller's number", self.sender_id)
+        self.menu_active = self.profile is None
+        logger.info("phone call %s started (known caller: %s, senior: %s, language %s)", self.sender_id,
+                    self.profile is not None, bool(self.profile and self.profile.senior), self.language)
+        self._speak(prompts.welcome(self.language, self.profile is not None, bool(self.profile and self.profile.senior)))
+        return True
+
+    async def _on_audio(self, mulaw: bytes) -> None:
+        self.audio_clock += len(mulaw) / 8000
+        for event in self.turns.feed(mulaw):
+            if isinstance(event, SpeechStarted):
+                self.waiting_since = None
+            elif isinstance(event, LongSpeech) and self.playing:
+                logger.info("phone call %s: barge-in", self.sender_id)
+                await self.interrupt()
+            elif isinstance(event, TurnEnded):
+                self._spawn(self._caller_turn(event, over_playback=self.playing))
+        if self.digits and self.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
+            await self._submit_digits()
+        if (self.waiting_since is not None and not self.handed_off and not self.turns.in_turn and not self._turn_lock.locked()
+                and self.audio_clock - self.waiting_since >= self.no_input_s):
+            self.waiting_since = None
+            self._spawn(self._failed_recognition("no_input"))
+
+    async def _on_key(self, digit: str) -> None:
+        logger.info("phone call %s: key %s", self.sender_id, "*" if digit.isdigit() and self.digits else digit)
+        self.waiting_since = None
+        self.turns.reset()
+        self.last_key_at = self.audio_clock
+        if digit == prompts.HUMAN_KEY and not self.digits:
+            self._handoff_requested = True
+            await self.interrupt()
+            self._spawn(self._bot_turn(HUMAN_PAYLOAD))
+        elif digit == prompts.REPEAT_KEY and not self.digits:
+            await self.interrupt()
+            self._speak(self.last_prompt)
+        elif digit == prompts.MENU_KEY:
+            self.digits = ""
+            await self.interrupt()
+            self.menu_active = True
+            self._speak(prompts.language_menu() + [(self.language, prompts.text("human_option", self.language))])
+        elif self.menu_active and digit in prompts.LANGUAGE_KEYS and not self.digits:
+            await self.interrupt()
+            await self._choose_language(prompts.LANGUAGE_KEYS[digit])
+        elif digit in self.key_actions and not self.digits:
+            await self.interrupt()
+            self._spawn(self._bot_turn(self.key_actions[digit]))
+        elif digit == prompts.ENTER_KEY:
+            await self._submit_digits()
+        else:
+            await self.interrupt()
+            self.digits += digit
+
+    def _on_mark(self, name: str) -> None:
+        self._outstanding_marks.discard(name)
+        if not self.playing:
+            self.waiting_since = self.audio_clock
+
+    # ---- wire out ------------------------------------------------------------------------
+    @property
+    def playing(self) -> bool:
+        """The caller is (or soon will be) hearing us: audio queued at the carrier or being made."""
+        return bool(self._outstanding_marks) or (self._speaking is not None and not self._speaking.done())
+
+    async def send(self, message: str) -> None:
+        if not self.closed:
+            await self._send(message)
+
+    async def interrupt(self) -> None:
+        """Stop speaking now: drop what is being synthesized and what the carrier has queued."""
+        if not self.playing:
+            return
+        if self._speaking is not None and not self._speaking.done():
+            self._speaking.cancel()
+        self._outstanding_marks.clear()
+        await self.send(self.serializer.clear())
+
+    def _speak(self, segments: List[Segment], remember: bool = True) -> asyncio.Task:
+        if remember and segments:
+            self.last_prompt = list(segments)
+        if self._speaking is not None and not self._speaking.done():
+            self._speaking.cancel()
+        self._first_audio = asyncio.Event()
+        self.waiting_since = None
+        self._speaking = self._spawn(self._play(segments, self._first_audio))
+        return self._speaking
+
+    async def _play(self, segments: List[Segment], first_audio: asyncio.Event) -> None:
+        loop = asyncio.get_running_loop()
+        lead = b"\xff" * int(LEAD_SILENCE_S * 8000)  # μ-law silence
+        try:
+            for language, text in segments:
+                for sentence in spoken_sentences(text):
+                    try:
+                        mulaw = await loop.run_in_executor(None, render_speech, sentence, language, self.dialect)
+                    except Exception:  # one unspeakable sentence must not silence the rest
+                        logger.exception("phone call %s: could not synthesize a sentence", self.sender_id)
+                        continue
+                    mulaw, lead = lead + mulaw, b""
+                    for start in range(0, len(mulaw), FRAME_BYTES):
+                        frame = mulaw[start:start + FRAME_BYTES]
+                        await self.send(self.serializer.audio(frame.ljust(FRAME_BYTES, b"\xff")))
+                        first_audio.set()
+                    self._mark_counter += 1
+                    name = f"say-{self._mark_counter}"
+                    self._outstanding_marks.add(name)
+                    await self.send(self.serializer.mark(name))
+        finally:
+            first_audio.set()
+            if not self._outstanding_marks and asyncio.current_task() is self._speaking:
+                self.waiting_since = self.audio_clock
+
+    # ---- turns ---------------------------------------------------------------------------
+    async def _caller_turn(self, ended: TurnEnded, over_playback: bool) -> None:
+        handoff_before = self._handoff_requested
+        async with self._turn_lock:
+            started = time.perf_counter()
+            language = "yue" if self.language == "yue" else None  # Whisper base reports Cantonese as zh
+            try:
+                result = await asyncio.get_running_loop().run_in_executor(None, transcribe, ended.pcm16k(), language)
+                text = result.text.strip()
+            except Exception:
+                logger.exception("phone call %s: speech recognition failed", self.sender_id)
+                text = ""
+            asr_ms = (time.perf_counter() - started) * 1000
+            if self._handoff_requested and not handoff_before:
+                return  # the caller pressed 0 meanwhile: a person is already on the way
+            if over_playback and self.playing and ended.voiced_s < self.settings.barge_in_s and (
+                    not text or is_backchannel(text)):
+                logger.info("phone call %s: backchannel %r ignored", self.sender_id, text)
+                return
+            if not text:
+                await self._failed_recognition("no_match", locked=True)
+                return
+            self.failures = 0
+            await self.interrupt()
+            await self._bot_turn(text, started=started, asr_ms=asr_ms, locked=True)
+
+    async def _failed_recognition(self, kind: str, locked: bool = False) -> None:
+        if self.handed_off:
+            return
+        self.failures += 1
+        logger.info("phone call %s: %s (%d in a row)", self.sender_id, kind, self.failures)
+        if self.failures >= self.max_failures:
+            self.failures = 0
+            await self._bot_turn(HUMAN_PAYLOAD, locked=locked)
+        elif kind == "no_input":
+            self._speak([(self.language, prompts.text("repeat", self.language))] + self.last_prompt, remember=False)
+        else:
+            self._speak([(self.language, prompts.text("not_heard", self.language))], remember=False)
+
+    async def _submit_digits(self) -> None:
+        digits, self.digits = self.digits, ""
+        if digits:
+            self._spawn(self._bot_turn(digits))
+
+    async def _choose_language(self, language: str) -> None:
+        self.menu_active = False
+        self.language = language
+        try:
+            await self.hooks.set_slots(self.sender_id, {"language": language})
+        except Exception:
+            logger.exception("phone call %s: could not store the language", self.sender_id)
+        self._speak([(language, prompts.text("language_chosen", language))])
+
+    async def _bot_turn(self, text: str, started: Optional[float] = None, asr_ms: float = 0.0,
+                        locked: bool = False) -> None:
+        if not locked:
+            async with self._turn_lock:
+                return await self._bot_turn(text, started, asr_ms, locked=True)
+        started = started or time.perf_counter()
+        self.menu_active = False
+        self.key_actions = {}
+        rasa_started = time.perf_counter()
+        try:
+            reply = await self.hooks.bot_turn(self.sender_id, text, dict(self.metadata))
+        except Exception:
+            logger.exception("phone call %s: bot turn failed", self.sender_id)
+            reply = BotReply([{"text": prompts.text("not_heard", self.language)}], self.language)
+        rasa_ms = (time.perf_counter() - rasa_started) * 1000
+        if text == HUMAN_PAYLOAD:
+            self._handoff_requested = False
+        if reply.handed_off:
+            # The carrier bridges the call to the agent from here (the human-lane issue); until then the
+            # caller hears no more repeat prompts and no second handoff.
+            self.handed_off = True
+            logger.info("phone call %s handed to a person", self.sender_id)
+        self.handed_off = False
+        self.language = reply.language or self.language
+        segments: List[Segment] = []
+        for message in reply.messages:
+            if message.get("text"):
+                segments.append((self.language, message["text"]))
+            buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
+            if buttons:
+                options, self.key_actions = prompts.key_options(buttons, self.language)
+                segments += options
+        if not segments:
+            return
+        tts_started = time.perf_counter()
+        self._speak(segments)
+        await self._first_audio.wait()
+        now = time.perf_counter()
+        timings = TurnTimings(asr_ms=asr_ms, rasa_ms=rasa_ms, tts_first_byte_ms=(now - tts_started) * 1000,
+                              total_ms=(now - started) * 1000, transcript=text)
+        self.timings.append(timings)
+        logger.info("phone call %s turn: ASR %.0f ms, Rasa %.0f ms, TTS first byte %.0f ms, "
+                    "end of speech -> first audio %.0f ms", self.sender_id, timings.asr_ms, timings.rasa_ms,
+                    timings.tts_first_byte_ms, timings.total_ms)
+
+    # ---- lifetime ------------------------------------------------------------------------
+    def _spawn(self, coroutine: Awaitable) -> asyncio.Task:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._task_done)
+        return task
+
+    def _task_done(self, task: asyncio.Task) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            logger.error("phone call %s: task failed", self.sender_id, exc_info=task.exception())
+
+    async def close(self) -> None:
+        """The caller hung up (or the connection broke): stop everything the call started."""
+        self.closed = True
+        # Only the speaking stops: a turn under way still reaches the bot (a 0 pressed just before
+        # hanging up still opens the ticket), it just sends nothing more.
+        if self._speaking is not None:
+            self._speaking.cancel()
+        if self.sender_id:
+            logger.info("phone call %s ended after %.1f s of audio, %d turns", self.sender_id, self.audio_clock,
+                        len(self.timings))

@@ -1,0 +1,55 @@
+"""Who is calling: the caller's number -> the customer it belongs to, before any identity check.
+
+Caller ID only *prefills* the phone number of the identity check (the caller still gives the
+last 4 ID digits) and chooses the greeting: the customer's language and, for a senior, the human
+lane first. Nothing about the customer is said to the caller on the strength of caller ID alone.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Optional
+
+from actions.service.channel_links import customer_for_address
+from actions.service.db import session_scope
+from actions.service.identity import SENIOR_AGE, age_on, normalize_phone
+from actions.service.models import Customer
+
+PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)
+CANTONESE_DIALECTS = ("cantonese", "yue", "粤", "粵")
+
+
+@dataclass(frozen=True)
+class CallerProfile:
+    customer_id: int
+    phone: str  # the customer's registered number, which the identity check expects
+    language: str
+    dialect: str
+    senior: bool
+
+    @property
+    def speaks_cantonese(self) -> bool:
+        return self.language == "yue" or any(word in self.dialect.lower() for word in CANTONESE_DIALECTS)
+
+    @property
+    def bot_language(self) -> str:
+        """The bot's language slot for this customer (zh-Hant Cantonese speakers hear yue)."""
+        return "yue" if self.speaks_cantonese else self.language
+
+
+def caller_profile(number: str, today: Optional[date] = None) -> Optional[CallerProfile]:
+    """The customer the calling number belongs to (their own phone or a linked one), or None."""
+    phone = normalize_phone(number or "")
+    if phone is None:
+        return None
+    today = today or date.today()
+    linked = customer_for_address(PHONE_CHANNEL, phone)
+    with session_scope() as session:
+        query = session.query(Customer)
+        customer = query.get(linked) if linked else query.filter_by(phone=phone).first()
+        if customer is None:
+            return None
+        return CallerProfile(
+            customer_id=customer.id, phone=customer.phone, language=customer.language or "zh-Hans",
+            dialect=customer.dialect or "", senior=age_on(customer.birth_date, today) >= SENIOR_AGE,
+        )

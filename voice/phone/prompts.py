@@ -1,0 +1,102 @@
+"""What the phone gateway itself says (the bot's answers come from Rasa's responses).
+
+Written for older callers: short sentences, at most four options, the option before its key
+("普通话，请按1" — the caller knows what the key does before hearing which key), and a
+Traditional/Cantonese wording where it differs. A prompt is a list of (language, text)
+segments so that the language menu says each language in its own voice.
+"""
+from __future__ import annotations
+
+from typing import Dict, List, Tuple
+
+Segment = Tuple[str, str]  # (product language: zh-Hans | zh-Hant | yue | en, text)
+
+# Keys of the language menu -> product language.
+LANGUAGE_KEYS: Dict[str, str] = {"1": "zh-Hans", "2": "yue", "3": "en"}
+HUMAN_KEY, REPEAT_KEY, MENU_KEY, ENTER_KEY = "0", "9", "*", "#"
+
+_TEXT: Dict[str, Dict[str, str]] = {
+    "welcome": {
+        "zh-Hans": "您好，这里是安心保险。请直接说您要办的事。",
+        "zh-Hant": "您好，這裡是安心保險。請直接說您要辦的事。",
+        "yue": "您好，呢度係安心保險。請直接講您想辦咩事。",
+        "en": "Hello, this is Anxin Life. Please tell me what you need.",
+    },
+    "human_option": {
+        "zh-Hans": "找人工客服，请按0。",
+        "zh-Hant": "找人工客服，請按0。",
+        "yue": "搵人工客服，請按0。",
+        "en": "For a person, press 0.",
+    },
+    "human_first": {
+        "zh-Hans": "您好，这里是安心保险。找人工客服，请按0，马上为您接通。也可以直接说您要办的事。",
+        "zh-Hant": "您好，這裡是安心保險。找人工客服，請按0，馬上為您接通。也可以直接說您要辦的事。",
+        "yue": "您好，呢度係安心保險。搵人工客服，請按0，即刻幫您接通。都可以直接講您想辦咩事。",
+        "en": "Hello, this is Anxin Life. For a person, press 0 and we will put you through now. "
+              "Or just tell me what you need.",
+    },
+    "menu_option": {
+        "zh-Hans": "普通话，请按1。",
+        "yue": "廣東話，請按2。",
+        "en": "For English, press 3.",
+    },
+    "language_chosen": {
+        "zh-Hans": "好的，我们讲普通话。请说您要办的事。",
+        "zh-Hant": "好的，我們講國語。請說您要辦的事。",
+        "yue": "好嘅，我哋講廣東話。請講您想辦咩事。",
+        "en": "All right, English it is. Please tell me what you need.",
+    },
+    "not_heard": {
+        "zh-Hans": "不好意思，我没听清。请再说一遍。",
+        "zh-Hant": "不好意思，我沒聽清。請再說一遍。",
+        "yue": "唔好意思，我聽唔清楚。請再講一次。",
+        "en": "Sorry, I didn't catch that. Please say it again.",
+    },
+    "repeat": {
+        "zh-Hans": "我再说一遍。",
+        "zh-Hant": "我再說一遍。",
+        "yue": "我再講一次。",
+        "en": "I'll say that again.",
+    },
+    "press_key": {  # the option is said first, then its key
+        "zh-Hans": "{option}，请按{key}。",
+        "zh-Hant": "{option}，請按{key}。",
+        "yue": "{option}，請按{key}。",
+        "en": "{option}, press {key}.",
+    },
+}
+
+
+def text(name: str, language: str, **values: str) -> str:
+    variants = _TEXT[name]
+    chosen = variants.get(language) or (variants.get("zh-Hant") if language == "yue" else None) or variants["zh-Hans"]
+    return chosen.format(**values) if values else chosen
+
+
+def welcome(language: str, known_caller: bool, senior: bool) -> List[Segment]:
+    """The first prompt. A senior caller hears the human lane first; an unknown caller, the language menu."""
+    if senior:
+        return [(language, text("human_first", language))]
+    if known_caller:
+        return [(language, text("welcome", language)), (language, text("human_option", language))]
+    return [("zh-Hans", text("welcome", "zh-Hans"))] + language_menu() + [("zh-Hans", text("human_option", "zh-Hans"))]
+
+
+def language_menu() -> List[Segment]:
+    return [(language, text("menu_option", language)) for language in LANGUAGE_KEYS.values()]
+
+
+def key_options(buttons: List[Tuple[str, str]], language: str) -> Tuple[List[Segment], Dict[str, str]]:
+    """A bot message's buttons as spoken options: at most three numbered ones, the human lane on 0.
+
+    Returns the segments to say and the key -> payload map to act on.
+    """
+    numbered = [(title, payload) for title, payload in buttons if payload != "/request_human"][:3]
+    human = [(title, payload) for title, payload in buttons if payload == "/request_human"][:1]
+    keys: Dict[str, str] = {}
+    segments: List[Segment] = []
+    # The human lane is said last, where callers expect it.
+    for key, (title, payload) in [(str(n), b) for n, b in enumerate(numbered, 1)] + [(HUMAN_KEY, b) for b in human]:
+        keys[key] = payload
+        segments.append((language, text("press_key", language, option=title, key=key)))
+    return segments, keys

@@ -1,0 +1,196 @@
+"""When has an old caller finished speaking? Streaming VAD and endpointing on phone audio.
+
+Speech is detected with Silero VAD (the ONNX model faster-whisper ships, run on onnxruntime one
+32 ms window at a time with its recurrent state kept), so line hiss, clicks and breathing do not
+start a turn. Endpointing counts in *audio* time (the carrier streams 20 ms frames continuously,
+silence included), which keeps it exact whatever the network or CPU load does:
+
+- a turn ends after `end_silence_s` of silence (1.8 s by default: older callers pause 1.5–2 s
+  in the middle of a sentence, and that must not cut them off);
+- a turn that never goes quiet is cut at `max_turn_s`;
+- a burst shorter than `min_speech_s` (a cough, a click) is not a turn;
+- a burst longer than `barge_in_s` while the bot talks is a real interruption; shorter ones
+  (嗯, 对, OK) are backchannels and are only checked once they end.
+"""
+from __future__ import annotations
+
+import audioop
+import os
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import List, Optional
+
+import numpy as np
+
+from voice.audio import mulaw8k_to_pcm16k, resample
+
+VAD_RATE = 16000
+WINDOW = 512  # Silero's window at 16 kHz (32 ms)
+CONTEXT = 64  # samples of the previous window Silero v5/v6 expects in front of each window
+PHONE_RATE = 8000
+PRE_ROLL_S = 0.3  # audio kept before the detected onset: the VAD fires a little after the first sound
+
+
+def _env_float(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
+
+
+@dataclass(frozen=True)
+class TurnSettings:
+    end_silence_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_END_SILENCE_S", 1.8))
+    max_turn_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_MAX_TURN_S", 20.0))
+    min_speech_s: float = 0.25
+    barge_in_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_BARGE_IN_S", 0.5))
+    speech_threshold: float = 0.5
+
+    def with_overrides(self, parameters: dict) -> "TurnSettings":
+        """Per-call settings from the carrier's custom parameters (e.g. endSilenceMs=2200)."""
+        values = dict(self.__dict__)
+        for key, name in (("endSilenceMs", "end_silence_s"), ("maxTurnMs", "max_turn_s"),
+                          ("bargeInMs", "barge_in_s")):
+            try:
+                milliseconds = float(parameters.get(key, ""))
+            except ValueError:
+                continue
+            if 100 <= milliseconds <= 120_000:
+                values[name] = milliseconds / 1000
+        return TurnSettings(**values)
+
+
+@lru_cache(maxsize=1)
+def _silero_path() -> str:
+    import faster_whisper
+
+    return str(Path(faster_whisper.__file__).parent / "assets" / "silero_vad_v6.onnx")
+
+
+@lru_cache(maxsize=1)
+def _silero_session():
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.inter_op_num_threads = 1
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 4
+    return onnxruntime.InferenceSession(_silero_path(), providers=["CPUExecutionProvider"],
+                                        sess_options=options)
+
+
+class SpeechDetector:
+    """Streaming Silero VAD over 8 kHz linear audio; one probability per 32 ms window."""
+
+    def __init__(self) -> None:
+        self.session = _silero_session()
+        self.state_h = np.zeros((1, 1, 128), dtype=np.float32)
+        self.state_c = np.zeros((1, 1, 128), dtype=np.float32)
+        self.context = np.zeros(CONTEXT, dtype=np.float32)
+        self.pending = np.zeros(0, dtype=np.float32)  # 16 kHz samples not yet a full window
+
+    def feed(self, linear8k: np.ndarray) -> List[float]:
+        upsampled = resample(linear8k, PHONE_RATE, VAD_RATE)
+        self.pending = np.concatenate([self.pending, upsampled])
+        probabilities = []
+        while self.pending.size >= WINDOW:
+            window, self.pending = self.pending[:WINDOW], self.pending[WINDOW:]
+            model_input = np.concatenate([self.context, window])[None, :]
+            self.context = window[-CONTEXT:]
+            output, self.state_h, self.state_c = self.session.run(
+                None, {"input": model_input, "h": self.state_h, "c": self.state_c})
+            probabilities.append(float(np.asarray(output).reshape(-1)[0]))
+        return probabilities
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """The caller really started speaking (at least min_speech_s of voice)."""
+
+
+@dataclass(frozen=True)
+class LongSpeech:
+    """The caller has spoken for barge_in_s: over the bot's voice this is an interruption."""
+
+
+@dataclass(frozen=True)
+class TurnEnded:
+    mulaw: bytes  # the whole turn (with a little pre-roll), μ-law 8 kHz
+    voiced_s: float  # seconds of detected speech in it
+    reason: str  # "silence" | "max_length"
+
+    def pcm16k(self) -> np.ndarray:
+        return mulaw8k_to_pcm16k(self.mulaw)
+
+
+class TurnDetector:
+    """Feed it the caller's μ-law frames; it says when a turn starts, is long, and ends."""
+
+    def __init__(self, settings: Optional[TurnSettings] = None, detector: Optional[SpeechDetector] = None) -> None:
+        self.settings = settings or TurnSettings()
+        self.detector = detector or SpeechDetector()
+        self.window_s = WINDOW / VAD_RATE
+        self._pending_mulaw = b""  # μ-law not yet judged by the VAD
+        self._pre_roll = b""
+        self._turn: Optional[bytearray] = None
+        self._voiced_s = 0.0
+        self._burst_s = 0.0
+        self._silence_s = 0.0
+        self._started = False
+        self._long = False
+
+    @property
+    def in_turn(self) -> bool:
+        return self._turn is not None
+
+    def reset(self) -> None:
+        """Forget a turn in progress (e.g. the caller pressed a key instead)."""
+        self._turn = None
+        self._voiced_s = self._burst_s = self._silence_s = 0.0
+        self._started = self._long = False
+
+    def feed(self, mulaw: bytes) -> list:
+        events: list = []
+        self._pending_mulaw += mulaw
+        linear = np.frombuffer(audioop.ulaw2lin(mulaw, 2), dtype="<i2").astype(np.float32) / 32768.0
+        # Each 32 ms VAD window covers 256 phone samples (bytes) of what was fed.
+        bytes_per_window = WINDOW * PHONE_RATE // VAD_RATE
+        for probability in self.detector.feed(linear):
+            chunk, self._pending_mulaw = self._pending_mulaw[:bytes_per_window], self._pending_mulaw[bytes_per_window:]
+            events.extend(self._judge(chunk, probability >= self.settings.speech_threshold))
+        return events
+
+    def _judge(self, chunk: bytes, speech: bool) -> list:
+        settings = self.settings
+        if self._turn is None:
+            if not speech:
+                self._pre_roll = (self._pre_roll + chunk)[-int(PRE_ROLL_S * PHONE_RATE):]
+                return []
+            self._turn = bytearray(self._pre_roll)
+            self._pre_roll = b""
+        self._turn += chunk
+        events: list = []
+        if speech:
+            self._voiced_s += self.window_s
+            self._burst_s += self.window_s
+            self._silence_s = 0.0
+            if not self._started and self._voiced_s >= settings.min_speech_s:
+                self._started = True
+                events.append(SpeechStarted())
+            if not self._long and self._burst_s >= settings.barge_in_s:
+                self._long = True
+                events.append(LongSpeech())
+        else:
+            self._burst_s = 0.0
+            self._silence_s += self.window_s
+        duration = len(self._turn) / PHONE_RATE
+        if self._silence_s >= settings.end_silence_s or duration >= settings.max_turn_s:
+            reason = "silence" if self._silence_s >= settings.end_silence_s else "max_length"
+            # The trailing silence is only how we knew the turn ended: ASR need not read it.
+            keep = len(self._turn) - int(max(0.0, self._silence_s - PRE_ROLL_S) * PHONE_RATE)
+            turn, voiced = bytes(self._turn[:keep]), self._voiced_s
+            self.reset()
+            if voiced >= settings.min_speech_s:
+                events.append(TurnEnded(turn, voiced, reason))
+        return events
