@@ -212,7 +212,10 @@ class CallSession:
             self._spawn(self._failed_recognition("no_input"))
 
     async def _on_key(self, digit: str) -> None:
-        logger.info("phone call %s: key %s", self.sender_id, "*" if digit.isdigit() and self.digits else digit)
+        typed = bool(self.digits) or digit not in (prompts.HUMAN_KEY, prompts.REPEAT_KEY, prompts.MENU_KEY,
+                                                    prompts.ENTER_KEY)
+        # Typed digits may be ID digits: the log says only that a digit was typed.
+        logger.info("phone call %s: key %s", self.sender_id, "(digit)" if typed else digit)
         self.waiting_since = None
         self.turns.reset()
         self.last_key_at = self.audio_clock
