@@ -89,10 +89,11 @@ def render_speech(text: str, language: str, dialect: str = "") -> bytes:
     return pcm16k_to_mulaw8k(speech.audio, speech.sample_rate)
 
 
-def transcribe(audio, language: Optional[str]):
+def transcribe(audio, language: Optional[str], prefer: Optional[str] = None):
+    """Whisper on a caller's turn; `prefer` (the call's language so far) only tips language detection."""
     from voice.asr import get_recognizer
 
-    return get_recognizer().transcribe(audio, language=language)
+    return get_recognizer().transcribe(audio, language=language, prefer=prefer)
 
 
 class CallSession:
@@ -198,7 +199,7 @@ class CallSession:
                 await self.interrupt()
             elif isinstance(event, TurnPaused):
                 self._early_asr = (event.voiced_s, asyncio.get_running_loop().run_in_executor(
-                    None, transcribe, event.pcm16k(), self._asr_language))
+                    None, transcribe, event.pcm16k(), self._asr_language, self._asr_prefer))
             elif isinstance(event, TurnEnded):
                 early, self._early_asr = self._early_asr, None
                 # The early transcript is the turn's if the caller said nothing after that pause.
@@ -307,13 +308,17 @@ class CallSession:
     def _asr_language(self) -> Optional[str]:
         return "yue" if self.language == "yue" else None  # Whisper base reports Cantonese as zh
 
+    @property
+    def _asr_prefer(self) -> str:
+        return "en" if self.language == "en" else "zh"
+
     async def _caller_turn(self, ended: TurnEnded, over_playback: bool, early: Optional[asyncio.Future] = None) -> None:
         handoff_before = self._handoff_requested
         started = time.perf_counter()
         async with self._turn_lock:
             try:
                 result = await (early or asyncio.get_running_loop().run_in_executor(
-                    None, transcribe, ended.pcm16k(), self._asr_language))
+                    None, transcribe, ended.pcm16k(), self._asr_language, self._asr_prefer))
                 text = result.text.strip()
             except Exception:
                 logger.exception("phone call %s: speech recognition failed", self.sender_id)
