@@ -194,6 +194,7 @@ class CallSession:
         for event in self.turns.feed(mulaw):
             if isinstance(event, SpeechStarted):
                 self.waiting_since = None
+                self._early_asr = None  # a new turn: an earlier turn's early transcript is not this one's
             elif isinstance(event, LongSpeech) and self.playing:
                 logger.info("phone call %s: barge-in", self.sender_id)
                 await self.interrupt()
@@ -219,6 +220,7 @@ class CallSession:
         logger.info("phone call %s: key %s", self.sender_id, "(digit)" if typed else digit)
         self.waiting_since = None
         self.turns.reset()
+        self._early_asr = None
         self.last_key_at = self.audio_clock
         if digit == prompts.HUMAN_KEY and not self.digits:
             self._handoff_requested = True
