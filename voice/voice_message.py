@@ -236,7 +236,8 @@ async def answer_voice_message(sender_id: str, audio: bytes, handle_text: Handle
     samples = await asyncio.to_thread(decode_to_pcm16k, audio)
     decoded = time.perf_counter()
     transcript: Transcript = await asyncio.to_thread(
-        get_recognizer().transcribe, samples, language=_asr_language(sender_id, language_before, dialect))
+        get_recognizer().transcribe, samples, language=_asr_language(sender_id, language_before, dialect),
+        prefer="en" if language_before == "en" else None)
     recognized = time.perf_counter()
     timings = {"decode": decoded - started, "asr": recognized - decoded, "audio_seconds": len(samples) / 16000}
     if not transcript.text:

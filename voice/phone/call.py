@@ -25,7 +25,7 @@ from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
 from voice.phone.prompts import Segment
 from voice.phone.serializer import CallSerializer, MalformedMessage
-from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnSettings
+from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnPaused, TurnSettings
 
 logger = logging.getLogger(__name__)
 
@@ -89,10 +89,11 @@ def render_speech(text: str, language: str, dialect: str = "") -> bytes:
     return pcm16k_to_mulaw8k(speech.audio, speech.sample_rate)
 
 
-def transcribe(audio, language: Optional[str]):
+def transcribe(audio, language: Optional[str], prefer: Optional[str] = None):
+    """Whisper on a caller's turn; `prefer` (the call's language so far) only tips language detection."""
     from voice.asr import get_recognizer
 
-    return get_recognizer().transcribe(audio, language=language)
+    return get_recognizer().transcribe(audio, language=language, prefer=prefer)
 
 
 class CallSession:
@@ -131,6 +132,7 @@ class CallSession:
         self._tasks: Set[asyncio.Task] = set()
         self._handoff_requested = False
         self.handed_off = False
+        self._early_asr: Optional[tuple] = None  # (voiced_s, future transcript) of the turn so far
 
     # ---- wire in -------------------------------------------------------------------------
     async def handle(self, raw: Union[str, bytes]) -> bool:
@@ -192,11 +194,18 @@ class CallSession:
         for event in self.turns.feed(mulaw):
             if isinstance(event, SpeechStarted):
                 self.waiting_since = None
+                self._early_asr = None  # a new turn: an earlier turn's early transcript is not this one's
             elif isinstance(event, LongSpeech) and self.playing:
                 logger.info("phone call %s: barge-in", self.sender_id)
                 await self.interrupt()
+            elif isinstance(event, TurnPaused):
+                self._early_asr = (event.voiced_s, asyncio.get_running_loop().run_in_executor(
+                    None, transcribe, event.pcm16k(), self._asr_language, self._asr_prefer))
             elif isinstance(event, TurnEnded):
-                self._spawn(self._caller_turn(event, over_playback=self.playing))
+                early, self._early_asr = self._early_asr, None
+                # The early transcript is the turn's if the caller said nothing after that pause.
+                ready = early[1] if early is not None and early[0] == event.voiced_s else None
+                self._spawn(self._caller_turn(event, over_playback=self.playing, early=ready))
         if self.digits and self.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
             await self._submit_digits()
         if (self.waiting_since is not None and not self.handed_off and not self.turns.in_turn and not self._turn_lock.locked()
@@ -205,9 +214,13 @@ class CallSession:
             self._spawn(self._failed_recognition("no_input"))
 
     async def _on_key(self, digit: str) -> None:
-        logger.info("phone call %s: key %s", self.sender_id, "*" if digit.isdigit() and self.digits else digit)
+        typed = bool(self.digits) or digit not in (prompts.HUMAN_KEY, prompts.REPEAT_KEY, prompts.MENU_KEY,
+                                                    prompts.ENTER_KEY)
+        # Typed digits may be ID digits: the log says only that a digit was typed.
+        logger.info("phone call %s: key %s", self.sender_id, "(digit)" if typed else digit)
         self.waiting_since = None
         self.turns.reset()
+        self._early_asr = None
         self.last_key_at = self.audio_clock
         if digit == prompts.HUMAN_KEY and not self.digits:
             self._handoff_requested = True
@@ -293,13 +306,21 @@ class CallSession:
                 self.waiting_since = self.audio_clock
 
     # ---- turns ---------------------------------------------------------------------------
-    async def _caller_turn(self, ended: TurnEnded, over_playback: bool) -> None:
+    @property
+    def _asr_language(self) -> Optional[str]:
+        return "yue" if self.language == "yue" else None  # Whisper base reports Cantonese as zh
+
+    @property
+    def _asr_prefer(self) -> str:
+        return "en" if self.language == "en" else "zh"
+
+    async def _caller_turn(self, ended: TurnEnded, over_playback: bool, early: Optional[asyncio.Future] = None) -> None:
         handoff_before = self._handoff_requested
+        started = time.perf_counter()
         async with self._turn_lock:
-            started = time.perf_counter()
-            language = "yue" if self.language == "yue" else None  # Whisper base reports Cantonese as zh
             try:
-                result = await asyncio.get_running_loop().run_in_executor(None, transcribe, ended.pcm16k(), language)
+                result = await (early or asyncio.get_running_loop().run_in_executor(
+                    None, transcribe, ended.pcm16k(), self._asr_language, self._asr_prefer))
                 text = result.text.strip()
             except Exception:
                 logger.exception("phone call %s: speech recognition failed", self.sender_id)

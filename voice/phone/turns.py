@@ -45,6 +45,9 @@ class TurnSettings:
     max_turn_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_MAX_TURN_S", 20.0))
     min_speech_s: float = 0.25
     barge_in_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_BARGE_IN_S", 0.5))
+    # After this much silence the turn so far is handed to ASR already; if the caller stays quiet
+    # until end_silence_s the transcript is ready, so recognition hides inside the wait (0 = off).
+    early_asr_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_EARLY_ASR_S", 0.6))
     speech_threshold: float = 0.5
 
     def with_overrides(self, parameters: dict) -> "TurnSettings":
@@ -112,6 +115,17 @@ class SpeechStarted:
 @dataclass(frozen=True)
 class LongSpeech:
     """The caller has spoken for barge_in_s: over the bot's voice this is an interruption."""
+
+
+@dataclass(frozen=True)
+class TurnPaused:
+    """The caller paused for early_asr_s: the turn so far, to transcribe while we wait for the end."""
+
+    mulaw: bytes
+    voiced_s: float  # equal to the TurnEnded's voiced_s if no speech followed
+
+    def pcm16k(self) -> np.ndarray:
+        return mulaw8k_to_pcm16k(self.mulaw)
 
 
 @dataclass(frozen=True)
@@ -183,14 +197,21 @@ class TurnDetector:
                 events.append(LongSpeech())
         else:
             self._burst_s = 0.0
-            self._silence_s += self.window_s
+            before, self._silence_s = self._silence_s, self._silence_s + self.window_s
+            early = settings.early_asr_s
+            if (0 < early < settings.end_silence_s and before < early <= self._silence_s
+                    and self._voiced_s >= settings.min_speech_s):
+                events.append(TurnPaused(self._trimmed(), self._voiced_s))
         duration = len(self._turn) / PHONE_RATE
         if self._silence_s >= settings.end_silence_s or duration >= settings.max_turn_s:
             reason = "silence" if self._silence_s >= settings.end_silence_s else "max_length"
-            # The trailing silence is only how we knew the turn ended: ASR need not read it.
-            keep = len(self._turn) - int(max(0.0, self._silence_s - PRE_ROLL_S) * PHONE_RATE)
-            turn, voiced = bytes(self._turn[:keep]), self._voiced_s
+            turn, voiced = self._trimmed(), self._voiced_s
             self.reset()
             if voiced >= settings.min_speech_s:
                 events.append(TurnEnded(turn, voiced, reason))
         return events
+
+    def _trimmed(self) -> bytes:
+        """The turn without its trailing silence (only how we knew it ended: ASR need not read it)."""
+        keep = len(self._turn) - int(max(0.0, self._silence_s - PRE_ROLL_S) * PHONE_RATE)
+        return bytes(self._turn[:keep])

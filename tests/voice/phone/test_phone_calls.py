@@ -138,6 +138,19 @@ def test_an_english_call_after_the_language_key(servers):
     assert same_speech(answer[lead:], render_speech(first, "en"))
 
 
+def test_a_cantonese_customer_is_greeted_in_cantonese(servers):
+    async def call():
+        async with FakeTwilio(stream_url(servers), PHONE_TOKEN, caller="+852 9123 4567", call_sid="CAyu0001") as phone:
+            await reply_after(phone, 0)
+            return phone.audio()
+
+    welcome = run(call())
+    tracker = conversation(servers, "CAyu0001")
+    assert (tracker["slots"]["language"], tracker["slots"]["phone"]) == ("yue", "85291234567")
+    first = spoken_sentences(prompts.text("human_first", "yue"))[0]  # 陳大文 is 78: the human lane first
+    assert same_speech(welcome[int(LEAD_SILENCE_S * 8000):], render_speech(first, "yue"))
+
+
 def test_key_0_during_the_welcome_reaches_a_person(servers):
     async def call():
         async with FakeTwilio(stream_url(servers), PHONE_TOKEN, caller=UNKNOWN, call_sid="CAhu0001",

@@ -1,6 +1,6 @@
 """Endpointing for old callers on real (espeak-ng) speech streamed as 20 ms μ-law frames."""
 from tests.voice.phone.caller_audio import frames, noise, silence, spoken_mulaw
-from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnSettings
+from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnPaused, TurnSettings
 
 SENTENCE = "我想查一下下次交费是什么时候"
 
@@ -19,8 +19,10 @@ def ended(events):
 def test_a_sentence_followed_by_silence_is_one_turn():
     speech = spoken_mulaw(SENTENCE, "zh")
     events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), silence(0.5) + speech + silence(2.2))
-    assert [type(e) for e in events] == [SpeechStarted, LongSpeech, TurnEnded]
+    assert [type(e) for e in events] == [SpeechStarted, LongSpeech, TurnPaused, TurnEnded]
     turn = ended(events)[0]
+    # ASR may start at the early pause: nothing was said after it, so it is the same turn
+    assert (events[2].mulaw, events[2].voiced_s) == (turn.mulaw, turn.voiced_s)
     assert turn.reason == "silence"
     assert 0.6 * len(speech) / 8000 < turn.voiced_s <= len(speech) / 8000 + 0.2
     # the trailing silence is trimmed before ASR
@@ -33,6 +35,9 @@ def test_a_pause_of_one_and_a_half_seconds_inside_a_sentence_does_not_end_the_tu
     turns = ended(events)
     assert len(turns) == 1
     assert len(turns[0].mulaw) >= len(first) + len(second)
+    # the early transcript of the first half is not taken for the whole turn
+    paused = [e for e in events if isinstance(e, TurnPaused)]
+    assert len(paused) == 2 and paused[0].voiced_s < turns[0].voiced_s == paused[1].voiced_s
 
 
 def test_the_end_silence_is_configurable_per_call():
