@@ -1,40 +1,8 @@
 """The service layer on PostgreSQL: the same seed, identity check and payment as on SQLite.
 
 Uses the PostgreSQL server of the development machines (127.0.0.1, trust auth); skipped where
-there is none, so `make test` still runs on a laptop without it.
+there is none, so `make test` still runs on a laptop without it (fixture `postgres_db` in conftest).
 """
-import uuid
-
-import pytest
-from sqlalchemy import create_engine, text
-
-from tests.conftest import clear_service_caches
-
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
-@pytest.fixture
-def postgres_db(monkeypatch):
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as error:  # no server here: nothing to test against
-        pytest.skip(f"no PostgreSQL server: {error}")
-    name = f"anxin_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'create database "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    monkeypatch.setenv("ANXIN_DATABASE_URL", url)
-    clear_service_caches()
-    yield url
-    from actions.service.db import get_engine
-
-    get_engine(url).dispose()
-    clear_service_caches()
-    with admin.connect() as connection:
-        connection.execute(text(f'drop database "{name}" with (force)'))
-    admin.dispose()
 
 
 def test_seed_verify_and_pay_on_postgresql(postgres_db):

@@ -5,21 +5,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-import pytest
-from sqlalchemy import create_engine, text
-
-from actions.service.db import get_engine, session_scope
+from actions.service.db import session_scope
 from actions.service.models import ChannelLink, Customer, CustomerNotice, Policy, Reminder
-from tests.conftest import clear_service_caches
 from tests.service.reminders_fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 CUSTOMERS = 120
 DUE = date(2027, 3, 15)
 NOW = datetime(2027, 3, 8, 2, 0)  # 10:00 in Shanghai, 7 days before DUE
@@ -73,33 +67,10 @@ def test_two_scheduler_processes_on_sqlite_send_each_reminder_once(demo_db):
         assert_each_reminder_sent_once(api)
 
 
-@pytest.fixture
-def postgres_url(monkeypatch):
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as error:  # no server here: nothing to test against
-        pytest.skip(f"no PostgreSQL server: {error}")
-    name = f"anxin_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'create database "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    monkeypatch.setenv("ANXIN_DATABASE_URL", url)
-    monkeypatch.setenv("ANXIN_PUBLIC_URL", "https://anxin.test")
-    clear_service_caches()
-    yield url
-    get_engine(url).dispose()
-    clear_service_caches()
-    with admin.connect() as connection:
-        connection.execute(text(f'drop database "{name}" with (force)'))
-    admin.dispose()
-
-
-def test_two_scheduler_processes_on_postgresql_send_each_reminder_once(postgres_url):
+def test_two_scheduler_processes_on_postgresql_send_each_reminder_once(postgres_db):
     add_customers(CUSTOMERS)
     with FakeBotApi() as api:
-        run_two_schedulers(postgres_url, api)
+        run_two_schedulers(postgres_db, api)
         assert_each_reminder_sent_once(api)
-        run_two_schedulers(postgres_url, api)
+        run_two_schedulers(postgres_db, api)
         assert_each_reminder_sent_once(api)
