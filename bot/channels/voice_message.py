@@ -131,9 +131,9 @@ class VoiceMessageInput(InputChannel):
 
 async def _refusal(kind: str, sender_id: str, preference: Callable, status: Optional[int] = None) -> HTTPResponse:
     try:
-        language, dialect = await preference(sender_id)
+        language, _dialect = await preference(sender_id)
     except Exception:  # a tracker store hiccup must not turn a polite refusal into a 500
-        language, dialect = None, ""
+        language = None
     # A failed turn apologizes with the chat channels' own words.
     text = _POLITE["failed"].get(language or "", _POLITE["failed"]["zh-Hans"]) if kind == "failed" else ""
     spoken = await polite_reply(kind, language, text=text)
