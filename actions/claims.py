@@ -1,6 +1,7 @@
 """Claims: the report form (one question at a time, read back, corrected, confirmed) and claim progress."""
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Any, Dict, List, Optional, Text
@@ -51,9 +52,49 @@ def _contact_phone(tracker: Tracker) -> str:
     return tracker.get_slot("claim_contact_phone") or phone_of_customer(customer_id_of(tracker) or 0) or ""
 
 
+def _report_text(tracker: Tracker) -> str:
+    """What the customer said when asking to report (maybe before the identity check): "我妈妈前天住院了"."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user" and (event.get("parse_data") or {}).get("intent", {}).get("name") == "report_claim":
+            return event.get("text") or ""
+    return ""
+
+
+def _starting(tracker: Tracker, slot: str) -> bool:
+    """The form is being activated and the slot is still empty: the first message may already answer it."""
+    return tracker.get_slot("requested_slot") is None and not tracker.get_slot(slot)
+
+
 class ValidateReportClaimForm(FormValidationAction):
+    """Say it once: what the first message already told (who, what, when) is not asked again."""
+
     def name(self) -> Text:
         return "validate_report_claim_form"
+
+    async def extract_claim_insured(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                    domain: DomainDict) -> Dict[Text, Any]:
+        if not _starting(tracker, "claim_insured"):
+            return {}
+        text = _report_text(tracker)
+        person = read_insured(text, insured_people(customer_id_of(tracker) or 0))
+        # "help me report" is not "it is for me": only a relative, or an explicit 本人 / myself, counts here.
+        if person is None or (person.relation == "self" and not re.search(r"本人|我自己|myself", text, re.I)):
+            return {}
+        return {"claim_insured": str(person.customer_id)}
+
+    async def extract_claim_event_type(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        if not _starting(tracker, "claim_event_type"):
+            return {}
+        event_type = read_event_type(_report_text(tracker))
+        return {"claim_event_type": event_type} if event_type else {}
+
+    async def extract_claim_event_date(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                       domain: DomainDict) -> Dict[Text, Any]:
+        if not _starting(tracker, "claim_event_date"):
+            return {}
+        when = parse_event_date(_report_text(tracker), date.today())
+        return {"claim_event_date": when.isoformat()} if when and when <= date.today() else {}
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
@@ -73,7 +114,11 @@ class ValidateReportClaimForm(FormValidationAction):
 
     def validate_claim_insured(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                domain: DomainDict) -> Dict[Text, Any]:
-        person = read_insured(str(value or ""), insured_people(customer_id_of(tracker) or 0))
+        people = insured_people(customer_id_of(tracker) or 0)
+        if tracker.get_slot("requested_slot") is None:  # set at activation from the first message
+            person = next((p for p in people if str(p.customer_id) == str(value)), None)
+        else:
+            person = read_insured(str(value or ""), people)
         if person is None:
             dispatcher.utter_message(response="utter_claim_choose_button")
             return {"claim_insured": None}

@@ -209,3 +209,19 @@ def test_a_customer_can_give_up_either_form_in_their_own_words(demo_db, customer
     assert said(dispatcher) == ["utter_complaint_cancelled"]
     with session_scope() as session:
         assert session.query(Complaint).count() == 0
+
+
+def test_who_what_and_when_in_the_first_message_are_not_asked_again(demo_db, customers):
+    first = {"event": "user", "text": "我妈妈前天住院了，我要报案",
+             "parse_data": {"intent": {"name": "report_claim", "confidence": 0.9}}}
+    identity = {"event": "user", "text": "7788", "parse_data": {"intent": {"name": "inform", "confidence": 0.9}}}
+    tracker = make_tracker(verified(customers.emily), events=[first, identity], active_loop="report_claim_form")
+    events, _ = run(FORM, tracker, DOMAIN)
+    values = {e["name"]: e["value"] for e in events if e["event"] == "slot"}
+    assert values == {"claim_insured": str(customers.zhang), "claim_event_type": "hospital",
+                      "claim_event_date": (date.today() - timedelta(days=2)).isoformat(),
+                      "requested_slot": "claim_place"}
+
+    help_me = {**first, "text": "can you help me report a claim"}  # "me" here is not "for me"
+    events, _ = run(FORM, make_tracker(verified(customers.emily), events=[help_me]), DOMAIN)
+    assert {e["name"]: e["value"] for e in events if e["event"] == "slot"} == {"requested_slot": "claim_insured"}

@@ -34,8 +34,7 @@ def test_mother_reports_in_chinese_daughter_in_english_and_both_follow_one_claim
 
     daughter = new_sender()
     reply = verify(servers, daughter, "13700000003", "7788", "I need to report a claim for my mother")
-    assert "Who is the claim for" in reply
-    assert "What happened" in texts(servers.say(daughter, "my mother"))
+    assert "What happened" in reply  # "for my mother" already said who: not asked again
     assert "When did it happen" in texts(servers.say(daughter, '/inform{"claim_event_type":"hospital"}'))
     assert "Where" in texts(servers.say(daughter, "3 days ago"))
     servers.say(daughter, "Zhengzhou People's Hospital")
@@ -52,6 +51,16 @@ def test_mother_reports_in_chinese_daughter_in_english_and_both_follow_one_claim
                           (daughter, ("Approved", "¥4,200", "Next step: Paid"))):
         status = texts(servers.say(sender, "理赔进度" if sender == mother else "claim status"))
         assert reference in status and all(word in status for word in words), status
+
+
+def test_what_the_first_message_said_is_not_asked_again(servers):
+    sender = new_sender()
+    reply = verify(servers, sender, "13900000002", "7340", "我女儿前天摔伤了，要报案")
+    assert "在哪里" in reply  # who, what and when were all in the first message
+    assert "经过" in texts(servers.say(sender, "郑州人民医院"))  # a hospital's name, not a request for a person
+    assert "医药费" in texts(servers.say(sender, "下楼梯摔的"))
+    summary = texts(servers.say(sender, "两千"))
+    assert "请核对" in summary and "女儿 Emily Li" in summary and "意外" in summary and "郑州人民医院" in summary
 
 
 def test_a_correction_before_confirming(servers):
