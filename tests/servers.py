@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import subprocess
 import sys
 import time
@@ -20,6 +21,18 @@ TEST_TOKEN = "test-token-not-a-secret"
 PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
 
 
+def free_port() -> int:
+    """A port nothing listens on now: each server pair gets its own, so fixtures never answer for each other."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex(("127.0.0.1", port)) == 0
+
+
 def shifted_port(port: int) -> int:
     """A test server port, shifted by ANXIN_TEST_PORT_OFFSET."""
     return port + PORT_OFFSET
@@ -30,8 +43,8 @@ class Servers:
     """A running pair: `rasa run actions` and `rasa run`, with their own database files."""
 
     workdir: Path
-    rasa_port: int = field(default_factory=lambda: shifted_port(15005))
-    action_port: int = field(default_factory=lambda: shifted_port(15055))
+    rasa_port: int = field(default_factory=free_port)
+    action_port: int = field(default_factory=free_port)
     extra_env: Dict[str, str] = field(default_factory=dict)
     processes: List[subprocess.Popen] = field(default_factory=list)
 
@@ -57,6 +70,9 @@ class Servers:
         return env
 
     def start(self, timeout: float = 240) -> "Servers":
+        busy = [port for port in (self.rasa_port, self.action_port) if port_in_use(port)]
+        if busy:  # another server would answer the readiness check for ours
+            raise RuntimeError(f"ports already in use: {busy}")
         bin_dir = Path(sys.executable).parent
         subprocess.run([sys.executable, "-m", "actions.service.seed"], env=self.env, cwd=ROOT, check=True,
                        capture_output=True)
