@@ -17,18 +17,18 @@ import argparse
 import io
 import tempfile
 import time
-import uuid
+from contextlib import ExitStack
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Dict, Optional
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from actions.service import db as service_db
 from tests.bench import machine
 from tests.conftest import clear_service_caches
+from tests.throwaway_postgres import NoPostgres, throwaway_database
 
-ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 POLICIES_PER_CUSTOMER = 4
 NOW = datetime(2027, 6, 1, 2, 0)  # 10:00 in Shanghai
 TODAY = date(2027, 6, 1)
@@ -187,26 +187,18 @@ def bench_sqlite(policies: int) -> Dict[str, object]:
 
 
 def bench_postgresql(policies: int) -> Optional[Dict[str, object]]:
-    try:
-        admin = create_engine(ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as error:
-        print(f"PostgreSQL: skipped (no server: {type(error).__name__})")
-        return None
-    name = f"anxin_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    _use(url)
-    try:
-        return measure(url, load_postgresql, policies)
-    finally:
-        service_db.get_engine(url).dispose()
-        clear_service_caches()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(throwaway_database("anxin_bench"))
+        except NoPostgres as error:
+            print(f"PostgreSQL: skipped ({error})")
+            return None
+        _use(url)
+        try:
+            return measure(url, load_postgresql, policies)
+        finally:
+            service_db.get_engine(url).dispose()
+            clear_service_caches()
 
 
 def report(database: str, results: Dict[str, object], policies: int) -> None:

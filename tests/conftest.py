@@ -1,6 +1,7 @@
 """Shared fixtures: a fresh, seeded SQLite business database (real, no mocks)."""
 from __future__ import annotations
 
+from contextlib import ExitStack
 from types import SimpleNamespace
 
 import pytest
@@ -41,32 +42,19 @@ def customers(demo_db):
                            emily=ids["13700000003"])
 
 
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-
-
 @pytest.fixture
 def postgres_db(monkeypatch):
     """A throwaway PostgreSQL database for the service layer (dropped afterwards); skipped without a server."""
-    import uuid
+    from tests.throwaway_postgres import NoPostgres, throwaway_database
 
-    from sqlalchemy import create_engine, text
-
-    try:
-        admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        with admin.connect() as connection:
-            connection.execute(text("select 1"))
-    except Exception as error:  # no server here: nothing to test against
-        pytest.skip(f"no PostgreSQL server: {error}")
-    name = f"anxin_test_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as connection:
-        connection.execute(text(f'create database "{name}"'))
-    url = f"postgresql://postgres@127.0.0.1:5432/{name}"
-    monkeypatch.setenv("ANXIN_DATABASE_URL", url)
-    monkeypatch.setenv("ANXIN_PUBLIC_URL", "https://anxin.test")
-    clear_service_caches()
-    yield url
-    db.get_engine(url).dispose()
-    clear_service_caches()
-    with admin.connect() as connection:
-        connection.execute(text(f'drop database "{name}" with (force)'))
-    admin.dispose()
+    with ExitStack() as cleanup:
+        try:
+            url = cleanup.enter_context(throwaway_database())
+        except NoPostgres as error:  # no server here: nothing to test against
+            pytest.skip(str(error))
+        monkeypatch.setenv("ANXIN_DATABASE_URL", url)
+        monkeypatch.setenv("ANXIN_PUBLIC_URL", "https://anxin.test")
+        clear_service_caches()
+        yield url
+        db.get_engine(url).dispose()
+        clear_service_caches()
