@@ -16,7 +16,7 @@ from actions.service.claims import open_callbacks
 from actions.service.db import session_scope
 from actions.service.handoff import (
     DEFAULT_HANDLING_TIME, HandoffBackend, active_ticket_for_sender, add_message, handoff_backend, human_available,
-    open_handoff_ticket, position_in_queue, queue, queue_version, resolve_ticket, schedule_callback,
+    open_handoff_ticket, position_in_queue, queue, queue_summary, queue_version, resolve_ticket, schedule_callback,
     service_open, take_ticket, ticket_detail, ticket_messages,
 )
 from actions.service.interactions import Interaction
@@ -58,6 +58,11 @@ def test_queue_order_is_senior_then_vip_then_standard_then_waiting_time(desk, cu
         "standard", "vip", "senior", "senior", "standard", "senior"]
     assert all(t.staffed for t in (first_come, emily, wang, caller, later, zhang))
     assert [v.reference for v in queue()] == [t.reference for t in (wang, caller, zhang, emily, first_come, later)]
+    take_ticket(wang.id, desk.id)
+    summary = {s.language: s for s in queue_summary()}
+    assert (summary["zh-Hans"].waiting, summary["zh-Hans"].active, summary["zh-Hans"].agents_online) == (3, 1, 1)
+    assert summary["zh-Hans"].longest_wait_seconds >= 60 and summary["zh-Hans"].sla_breaches == 4  # nobody replied
+    assert (summary["en"].waiting, summary["yue"].waiting, summary["zh-Hant"].waiting) == (1, 1, 0)
     views = {v.sender_id: v for v in queue()}
     assert views["wang"].customer_name == "王**" and views["emily"].customer_name == "E**** L*"
     assert views["caller"].customer_id is None  # a matching number makes a senior, not a verified customer
