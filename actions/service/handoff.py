@@ -47,6 +47,7 @@ from actions.service.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
 from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
 from actions.service.models import Agent, CallbackTask, Customer, Feedback, HandoffMessage, HandoffTicket
+from actions.service.reminder_preferences import is_quiet_time
 from actions.service.settings import get_settings
 
 WAITING, ACTIVE, RESOLVED, HANDED_BACK, UNSTAFFED, CALLBACK = (
@@ -60,6 +61,7 @@ AUTHORS = ("customer", "bot", "agent", "note", "system")
 FIRST_RESPONSE_SLA = timedelta(seconds=10)
 DEFAULT_HANDLING_TIME = timedelta(minutes=3)
 HANDLING_TIME_SAMPLE = 20  # finished tickets averaged for the estimated wait
+CALLBACK_LEAD = timedelta(minutes=30)  # the earliest call-back offered is at least this far ahead
 
 
 @dataclass(frozen=True)
@@ -141,24 +143,6 @@ def ticket_reference(ticket_id: int) -> str:
 
 # --- service hours and staffing ------------------------------------------------------------------------
 
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_service_hours(spec: str) -> List[Tuple[int, int]]:
-    """'09:00-12:00, 13:00-18:00' -> [(540, 720), (780, 1080)] in minutes of the day; '22:00-06:00' wraps."""
-    ranges = []
-    for part in spec.split(","):
-        match = _HOURS.match(part)
-        if not match:
-            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not like 09:00-18:00")
-        h1, m1, h2, m2 = map(int, match.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if not (0 <= start <= 1440 and 0 <= end <= 1440 and m1 < 60 and m2 < 60):
-            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not a time range")
-        ranges.append((start, end))
-    return ranges
-
-
 def service_open(now: Optional[datetime] = None) -> bool:
     """Whether people answer now (ANXIN_SERVICE_HOURS in ANXIN_SERVICE_TIME_ZONE; default always)."""
     settings = get_settings()
@@ -166,10 +150,34 @@ def service_open(now: Optional[datetime] = None) -> bool:
     moment = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     local = moment.astimezone(ZoneInfo(settings.service_time_zone))
     minute = local.hour * 60 + local.minute
-    for start, end in parse_service_hours(settings.service_hours):
-        if (start <= minute < end) if start <= end else (minute >= start or minute < end):
-            return True
-    return False
+    return _open_at(settings.service_hours, minute)
+
+
+def _open_at(ranges: Sequence[Tuple[int, int]], minute: int) -> bool:
+    return any((start <= minute < end) if start <= end else (minute >= start or minute < end)
+               for start, end in ranges)
+
+
+def callback_slots(now: Optional[datetime] = None, count: int = 3) -> List[datetime]:
+    """The next `count` full hours inside service hours and outside quiet hours (21:00-08:00, nobody is
+    phoned at night), at least 30 min away: call-back times to offer.
+
+    Naive UTC, like `now`; show them with formatting.clock_time / date_and_time.
+    """
+    settings = get_settings()
+    zone = ZoneInfo(settings.service_time_zone)
+    now = now or datetime.utcnow()
+    moment = (now + CALLBACK_LEAD).replace(tzinfo=timezone.utc).astimezone(zone)
+    if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):  # up to the next full hour
+        moment = moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    slots: List[datetime] = []
+    for _ in range(24 * 8):  # a week of hours is more than any service-hours setting skips
+        if _open_at(settings.service_hours, moment.hour * 60) and not is_quiet_time(moment, settings.service_time_zone):
+            slots.append(moment.astimezone(timezone.utc).replace(tzinfo=None))
+            if len(slots) == count:
+                break
+        moment += timedelta(hours=1)
+    return slots
 
 
 def human_available(language: str, now: Optional[datetime] = None) -> bool:
