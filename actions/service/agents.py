@@ -255,8 +255,14 @@ def login(username: str, password: str, now: Optional[datetime] = None) -> Optio
 def _open_session(session, row: Agent, now: datetime) -> AgentSession:
     row.failed_logins, row.failures_since, row.locked_until = 0, None, None
     row.last_seen_at = now
+    settings = get_settings()
+    # Sessions nobody will use again (ended by time, never by logout) are cleared at each login.
+    session.query(AgentSessionRow).filter(
+        (AgentSessionRow.expires_at <= now)
+        | (AgentSessionRow.last_used_at <= now - timedelta(minutes=settings.agent_idle_minutes))
+    ).delete(synchronize_session=False)
     token = secrets.token_urlsafe(32)
-    expires_at = now + timedelta(hours=get_settings().agent_session_hours)
+    expires_at = now + timedelta(hours=settings.agent_session_hours)
     session.add(AgentSessionRow(token_hash=_token_hash(token), agent_id=row.id, created_at=now, last_used_at=now,
                                 expires_at=expires_at))
     session.add(AuditEntry(agent_id=row.id, action="login", created_at=now))

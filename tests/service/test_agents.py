@@ -95,6 +95,19 @@ def test_session_ends_after_30_idle_minutes(agent):
         assert db.query(AgentSession).count() == 0
 
 
+def test_sessions_that_ended_by_time_are_cleared_at_the_next_login(agent):
+    start = datetime(2026, 11, 30, 9, 0)
+    login("lin", PASSWORD, now=start)
+    login("lin", PASSWORD, now=start + timedelta(minutes=5))
+    with session_scope() as db:
+        assert db.query(AgentSession).count() == 2  # two browsers, both live
+    fresh = login("lin", PASSWORD, now=start + timedelta(minutes=40))
+    with session_scope() as db:
+        (left,) = db.query(AgentSession).all()
+    assert left.created_at == start + timedelta(minutes=40) and agent_for_session(
+        fresh.token, now=start + timedelta(minutes=41)) == agent
+
+
 def test_session_ends_8_hours_after_login_however_busy(agent):
     start = datetime(2026, 11, 30, 9, 0)
     session = login("lin", PASSWORD, now=start)
