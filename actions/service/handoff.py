@@ -47,7 +47,6 @@ from actions.service.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
 from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
 from actions.service.models import Agent, CallbackTask, Customer, Feedback, HandoffMessage, HandoffTicket
-from actions.service.reminder_preferences import is_quiet_time
 from actions.service.settings import get_settings
 
 WAITING, ACTIVE, RESOLVED, HANDED_BACK, UNSTAFFED, CALLBACK = (
@@ -61,7 +60,6 @@ AUTHORS = ("customer", "bot", "agent", "note", "system")
 FIRST_RESPONSE_SLA = timedelta(seconds=10)
 DEFAULT_HANDLING_TIME = timedelta(minutes=3)
 HANDLING_TIME_SAMPLE = 20  # finished tickets averaged for the estimated wait
-CALLBACK_LEAD = timedelta(minutes=30)  # the earliest call-back offered is at least this far ahead
 
 
 @dataclass(frozen=True)
@@ -156,28 +154,6 @@ def service_open(now: Optional[datetime] = None) -> bool:
 def _open_at(ranges: Sequence[Tuple[int, int]], minute: int) -> bool:
     return any((start <= minute < end) if start <= end else (minute >= start or minute < end)
                for start, end in ranges)
-
-
-def callback_slots(now: Optional[datetime] = None, count: int = 3) -> List[datetime]:
-    """The next `count` full hours inside service hours and outside quiet hours (21:00-08:00, nobody is
-    phoned at night), at least 30 min away: call-back times to offer.
-
-    Naive UTC, like `now`; show them with formatting.clock_time / date_and_time.
-    """
-    settings = get_settings()
-    zone = ZoneInfo(settings.service_time_zone)
-    now = now or datetime.utcnow()
-    moment = (now + CALLBACK_LEAD).replace(tzinfo=timezone.utc).astimezone(zone)
-    if (moment.minute, moment.second, moment.microsecond) != (0, 0, 0):  # up to the next full hour
-        moment = moment.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-    slots: List[datetime] = []
-    for _ in range(24 * 8):  # a week of hours is more than any service-hours setting skips
-        if _open_at(settings.service_hours, moment.hour * 60) and not is_quiet_time(moment, settings.service_time_zone):
-            slots.append(moment.astimezone(timezone.utc).replace(tzinfo=None))
-            if len(slots) == count:
-                break
-        moment += timedelta(hours=1)
-    return slots
 
 
 def human_available(language: str, now: Optional[datetime] = None) -> bool:
@@ -378,20 +354,27 @@ def _average_handling_seconds(session) -> float:
     return sum(max(0.0, (done - taken).total_seconds()) for taken, done in finished) / len(finished)
 
 
+def queue_positions(now: Optional[datetime] = None) -> Dict[int, Tuple[int, int]]:
+    """Every waiting ticket's (1-based place among the waiting tickets of its language, estimated wait
+    in seconds), in one pass: for the queue updates sent to everyone waiting."""
+    with session_scope() as session:
+        waiting = session.query(HandoffTicket.id, HandoffTicket.language, HandoffTicket.priority,
+                                HandoffTicket.created_at).filter(HandoffTicket.status == WAITING).all()
+        handling = _average_handling_seconds(session)
+    by_language: Dict[str, list] = {}
+    for ticket_id, language, priority, created_at in waiting:
+        by_language.setdefault(language, []).append(_queue_key(priority, created_at, ticket_id))
+    positions = {}
+    for language, keys in by_language.items():
+        online = max(1, agents_online(language, now=now))
+        for position, (_, _, ticket_id) in enumerate(sorted(keys), start=1):
+            positions[ticket_id] = (position, int(math.ceil(position * handling / online)))
+    return positions
+
+
 def position_in_queue(ticket_id: int, now: Optional[datetime] = None) -> Tuple[int, int]:
     """(1-based place among the waiting tickets of its language, estimated wait in seconds); (0, 0) if not waiting."""
-    with session_scope() as session:
-        ticket = session.get(HandoffTicket, ticket_id)
-        if ticket is None or ticket.status != WAITING:
-            return 0, 0
-        language = ticket.language
-        mine = _queue_key(ticket.priority, ticket.created_at, ticket.id)
-        others = session.query(HandoffTicket.priority, HandoffTicket.created_at, HandoffTicket.id).filter(
-            HandoffTicket.status == WAITING, HandoffTicket.language == language).all()
-        position = sum(1 for other in others if _queue_key(*other) <= mine)
-        handling = _average_handling_seconds(session)
-    online = max(1, agents_online(language, now=now))
-    return position, int(math.ceil(position * handling / online))
+    return queue_positions(now).get(ticket_id, (0, 0))
 
 
 def queue_version() -> str:

@@ -15,8 +15,8 @@ from actions.service.agents import audit_log, create_agent, login
 from actions.service.claims import open_callbacks
 from actions.service.db import session_scope
 from actions.service.handoff import (
-    DEFAULT_HANDLING_TIME, HandoffBackend, active_ticket_for_sender, add_message, callback_slots, handoff_backend,
-    human_available, open_handoff_ticket, position_in_queue, queue, queue_summary, queue_version, resolve_ticket,
+    DEFAULT_HANDLING_TIME, HandoffBackend, active_ticket_for_sender, add_message, handoff_backend, human_available,
+    open_handoff_ticket, position_in_queue, queue, queue_positions, queue_summary, queue_version, resolve_ticket,
     schedule_callback, service_open, take_ticket, ticket_detail, ticket_messages,
 )
 from actions.service.interactions import Interaction
@@ -232,24 +232,6 @@ def test_service_hours(monkeypatch):
         hours("9am-5pm", datetime(2026, 11, 30, 4, 0))
 
 
-def test_callback_slots_are_full_hours_in_service_hours_and_never_at_night(monkeypatch):
-    shanghai = ZoneInfo("Asia/Shanghai")
-
-    def slots(spec, local_now):
-        monkeypatch.setenv("ANXIN_SERVICE_HOURS", spec)
-        clear_service_caches()
-        moment = local_now.replace(tzinfo=shanghai).astimezone(timezone.utc).replace(tzinfo=None)
-        return [s.replace(tzinfo=timezone.utc).astimezone(shanghai).strftime("%d %H:%M")
-                for s in callback_slots(moment)]
-
-    assert slots("09:00-18:00", datetime(2026, 11, 30, 10, 20)) == ["30 11:00", "30 12:00", "30 13:00"]
-    assert slots("09:00-18:00", datetime(2026, 11, 30, 10, 31)) == ["30 12:00", "30 13:00", "30 14:00"]  # 30 min ahead
-    assert slots("09:00-18:00", datetime(2026, 11, 30, 16, 10)) == ["30 17:00", "01 09:00", "01 10:00"]
-    assert slots("09:00-18:00", datetime(2026, 11, 30, 10, 30)) == ["30 11:00", "30 12:00", "30 13:00"]
-    assert slots("00:00-24:00", datetime(2026, 11, 30, 19, 20)) == ["30 20:00", "01 08:00", "01 09:00"]
-    assert slots("00:00-24:00", datetime(2026, 11, 30, 19, 45)) == ["01 08:00", "01 09:00", "01 10:00"]
-
-
 def test_closed_hours_mean_not_staffed_even_with_agents_online(desk, monkeypatch):
     now = datetime.utcnow()
     local = now.replace(tzinfo=timezone.utc).astimezone(ZoneInfo("Asia/Shanghai"))
@@ -348,8 +330,10 @@ def test_queue_with_200_waiting_tickets(desk, customers):
         timings.append(time.perf_counter() - began)
     assert [v.reference for v in views] == expected
     english = [t for t in made if t.id in {v.id for v in queue("en")}]
+    positions = queue_positions()
     for position, ticket in enumerate(sorted(english, key=lambda t: (rank[t.priority], t.id)), start=1):
-        assert position_in_queue(ticket.id)[0] == position
+        assert position_in_queue(ticket.id) == positions[ticket.id] == (position, position * DEFAULT_WAIT)
+    assert len(positions) == 200
     print(f"\nqueue() with 200 waiting tickets on SQLite: best {min(timings) * 1000:.1f} ms, "
           f"median {sorted(timings)[2] * 1000:.1f} ms")
 
