@@ -221,7 +221,9 @@ def open_handoff_ticket(interaction: Interaction, reason: str, transcript: Itera
         ticket.summary = mask_digits_in_text(summary) or ticket.summary
         if caller_phone:
             ticket.caller_phone = mask_phone(caller_phone)
-        ticket.priority = _priority(session, ticket.customer_id, caller_phone, now.date())
+        # A repeated request without the caller's number keeps the senior priority the number gave.
+        ticket.priority = min(_priority(session, ticket.customer_id, caller_phone, now.date()),
+                              ticket.priority or STANDARD, key=PRIORITY_RANK.__getitem__)
         ticket.updated_at = now
         session.flush()
         ticket_id, status, priority = ticket.id, ticket.status, ticket.priority

@@ -63,6 +63,7 @@ def test_queue_order_is_senior_then_vip_then_standard_then_waiting_time(desk, cu
     assert (summary["zh-Hans"].waiting, summary["zh-Hans"].active, summary["zh-Hans"].agents_online) == (3, 1, 1)
     assert summary["zh-Hans"].longest_wait_seconds >= 60 and summary["zh-Hans"].sla_breaches == 4  # nobody replied
     assert (summary["en"].waiting, summary["yue"].waiting, summary["zh-Hant"].waiting) == (1, 1, 0)
+    assert ask("caller", None, "yue", at=start + timedelta(seconds=3)).priority == "senior"  # asked again
     views = {v.sender_id: v for v in queue()}
     assert views["wang"].customer_name == "王**" and views["emily"].customer_name == "E**** L*"
     assert views["caller"].customer_id is None  # a matching number makes a senior, not a verified customer
