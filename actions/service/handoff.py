@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
 
 from actions.service.agents import LANGUAGES, agents_online, get_agent, record_audit, serves
 from actions.service.db import session_scope
@@ -273,6 +274,7 @@ def _view(ticket: HandoffTicket, name: Optional[str], name_en: Optional[str], ag
 
 def _ticket_rows(session, *conditions):
     return (session.query(HandoffTicket, Customer.name, Customer.name_en, Agent.display_name)
+            .options(defer(HandoffTicket.transcript))  # long, and only ticket_detail shows it
             .outerjoin(Customer, Customer.id == HandoffTicket.customer_id)
             .outerjoin(Agent, Agent.id == HandoffTicket.agent_id)
             .filter(*conditions).all())
