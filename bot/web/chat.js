@@ -23,8 +23,12 @@
  *       button.choice [data-test=choice][data-payload]  the bot's buttons; pressing sends the payload
  *   #text / #send                       type and send
  *   #talk                               hold to talk
- *   #human / [data-test=human]          转人工 / Human: sends /request_human; always bottom right
- *   #status / [data-test=status]        notices (connection, recording, read aloud); never a pop-up
+ *   #human / [data-test=human]          转人工 / Human: sends /request_human; always bottom right;
+ *                                       pressed while offline it waits (aria-busy) and goes on reconnect
+ *   #status / [data-test=status]        notices (connection, recording, read aloud); never a pop-up;
+ *                                       [data-key] names the notice ("offline", "notSent", "back", ...)
+ * Messages from the human lane: bot_uttered {text, metadata: {author: "human"|"system", agent}}
+ * (author/agent are also read at the top level or under custom/data); no author means the bot.
  */
 (function () {
   "use strict";
@@ -413,6 +417,7 @@
       setConnection("online");
       if (["connecting", "offline", "notSent"].indexOf(noticeShown()) >= 0) { notice(everOnline ? "back" : ""); }
       everOnline = true;
+      if (humanWaiting) { human.removeAttribute("aria-busy"); askForHuman(); }
     });
     socket.on("bot_uttered", function (m) {
       try { show(normalize(m)); } catch (e) { /* one odd message must not stop the chat */ }
@@ -430,8 +435,9 @@
   }
 
   /* Send a text or a payload to the bot; shown as `shownAs`. False (and nothing lost) when offline. */
+  function online() { return Boolean(socket && socket.connected && confirmed); }
   function sendText(message, shownAs) {
-    if (!socket || !socket.connected || !confirmed) {
+    if (!online()) {
       notice("notSent");
       return false;
     }
@@ -448,9 +454,21 @@
     if (sendText(value)) { text.value = ""; }
   });
 
+  // One press is enough: pressed before the connection is up, the request waits for it.
+  var humanWaiting = false;
+  function askForHuman() {
+    if (online()) {
+      humanWaiting = false;
+      sendText("/request_human", word("humanAsked"));
+    } else if (!humanWaiting) {
+      humanWaiting = true;
+      human.setAttribute("aria-busy", "true");
+      notice(body.getAttribute("data-connection") === "offline" ? "offline" : "connecting");
+    }
+  }
   human.addEventListener("click", function () {
     stopReading();
-    sendText("/request_human", word("humanAsked"));
+    askForHuman();
   });
 
   // --- hold to talk (voice message endpoint, same conversation) ------------------------------------
