@@ -139,6 +139,11 @@
       el.textContent = language ? UI[language][k] : (both ? word(k) : UI["zh-Hans"][k]);
     });
     text.setAttribute("placeholder", word("typeHere"));
+    // labels written before the language was known follow it too
+    Array.prototype.forEach.call(log.querySelectorAll("li.msg:not([data-lang])"), function (item) {
+      item.querySelector(".who").textContent = label({author: item.getAttribute("data-author"),
+                                                      agent: item.getAttribute("data-agent") || ""});
+    });
   }
   function detectLanguage(value) {
     if (!value) { return null; }
