@@ -135,7 +135,7 @@
         el.textContent = language === "en" ? "" : UI.en[k];
         return;
       }
-      var both = ["elder", "larger", "send", "hello", "typeHere"].indexOf(k) >= 0;
+      var both = k === "hello";  // the rest is short enough to read in Chinese with its English line
       el.textContent = language ? UI[language][k] : (both ? word(k) : UI["zh-Hans"][k]);
     });
     text.setAttribute("placeholder", word("typeHere"));
@@ -163,9 +163,16 @@
     }
   }
 
+  // Notices are sentences: one language, the browser's until the conversation has one.
+  function browserLanguage() {
+    var first = String((navigator.languages && navigator.languages[0]) || navigator.language || "").toLowerCase();
+    if (/^en/.test(first)) { return "en"; }
+    if (/^zh-(tw|hk|mo|hant)/.test(first)) { return "zh-Hant"; }
+    return "zh-Hans";
+  }
   function notice(key) {
     status.setAttribute("data-key", key || "");
-    status.textContent = key ? word(key) : "";
+    status.textContent = key ? UI[language || browserLanguage()][key] : "";
   }
   function noticeShown() { return status.getAttribute("data-key") || ""; }
 

@@ -344,3 +344,15 @@ def test_odd_socket_messages_do_not_break_the_server(servers):
         assert any("请说说您需要什么帮助" in str(r.get("text", "")) for r in replies)  # the empty ones, politely
     finally:
         client.disconnect()
+
+
+def test_the_page_follows_the_conversations_language(servers, browser):
+    open_chat(browser, servers.url)
+    assert browser.find_element("id", "human").text == "转人工\nHuman"  # both until the language is known
+    reply = say(browser, "hello, I need some help with my policy", "")[-1]
+    assert browser.execute_script("return document.documentElement.lang") == "en"
+    assert reply.get_attribute("data-lang") == "en"
+    assert reply.find_element("css selector", "[data-test=author-label]").text == "Anxin bot"
+    assert messages(browser, "customer")[-1].find_element("css selector", ".who").text == "You"
+    assert browser.find_element("id", "send").text == "Send"
+    assert browser.find_element("id", "human").text == "Human"
