@@ -47,7 +47,7 @@ from bot.channels import human_lane
 from bot.channels.console_views import (
     SLA_FIRST_RESPONSE_SECONDS, canned_replies, collected_fields, forms_seen, intents_seen, main_intent,
     message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json, stored_transcript,
-    ticket_json, tracker_transcript, verification_json, visible_to,
+    agents_json, ticket_json, tracker_transcript, verification_json, visible_to,
 )
 
 logger = logging.getLogger(__name__)
@@ -172,11 +172,11 @@ def _text_of(request: Request) -> Optional[str]:
 
 
 def _view_of(ticket_id: int) -> Optional[Any]:
-    """The ticket as a TicketView (ticket_detail gives it with its details)."""
-    detail = handoff.ticket_detail(ticket_id)
-    if detail is None:
-        return None
-    return getattr(detail, "ticket", detail)
+    return handoff.get_ticket(ticket_id)
+
+
+def _cookie_max_age() -> int:
+    return int(getattr(get_settings(), "agent_session_hours", COOKIE_MAX_AGE // 3600) * 3600)
 
 
 async def _tracker_of(request: Request, sender_id: str) -> Optional[Any]:
@@ -197,29 +197,27 @@ def _form_fields(request: Request, forms: List[str]) -> Dict[str, List[str]]:
 
 async def conversation_json(request: Request, agent: Any, ticket_id: int) -> Optional[Dict[str, Any]]:
     """Everything the agent needs to never re-ask: transcript, intent, fields, verification, policies, claims."""
-    detail = handoff.ticket_detail(ticket_id)
-    if detail is None:
+    view = handoff.get_ticket(ticket_id)
+    if view is None:
         return None
-    view = getattr(detail, "ticket", detail)
     if not visible_to(agent, view):
         return {"forbidden": True}
+    detail = handoff.ticket_detail(ticket_id, viewer_id=agent.id)  # the view is audited there
     ticket = ticket_json(view)
     tracker = await _tracker_of(request, view.sender_id)
     events = [event.as_dict() for event in tracker.events] if tracker is not None else []
     slots = dict(tracker.current_slot_values()) if tracker is not None else {}
     transcript = tracker_transcript(events, until=view.created_at)
     if not transcript:
-        transcript = stored_transcript(getattr(detail, "transcript", "") or "")
+        transcript = stored_transcript(detail.transcript)
     intents = intents_seen(events)
-    intent = main_intent(intents, getattr(detail, "intent", "") or getattr(view, "reason", "") or "")
+    intent = main_intent(intents, view.intent or view.reason)
     fields = collected_fields(slots, _form_fields(request, forms_seen(events)))
     customer_id = view.customer_id
-    verification = verification_json(slots, customer_id)
+    verification = verification_json(slots, customer_id, detail.customer)
     policies = policies_json(customer_id) if customer_id else []
     claims = open_claims_json(customer_id) if customer_id else []
-    agent_accounts.record_audit(agent.id, "view_conversation", ticket_id=ticket_id, customer_id=customer_id,
-                                detail=f"policies={len(policies)} claims={len(claims)}")
-    messages = [message_json(m) for m in handoff.ticket_messages(ticket_id)]
+    messages = [message_json(m) for m in detail.messages]
     return {
         "ticket": ticket,
         "summary": one_line_summary(ticket, verification, intent, fields, len(policies), len(claims)),
@@ -309,16 +307,14 @@ class ConsoleInput(InputChannel):
                 return _error(500, "busy", "Sorry, something went wrong. Please try again.")
             if session is None:
                 return _error(401, "wrong_password", "Wrong username or password. 用户名或密码不对。")
-            agent_accounts.record_audit(session.agent.id, "login")
             resp = _json({"ok": True, "next": f"{BASE}/queue", "agent": _me_json(session.agent)})
-            _set_session_cookie(resp, request, session.token, COOKIE_MAX_AGE)
+            _set_session_cookie(resp, request, session.token, _cookie_max_age())
             return resp
 
         @console.route("/logout", methods=["POST"])
         @api()
         async def logout(request: Request, agent: Any) -> HTTPResponse:
-            agent_accounts.logout(_session_token(request))
-            agent_accounts.record_audit(agent.id, "logout")
+            agent_accounts.logout(_session_token(request))  # audited by the service layer
             resp = _json({"ok": True, "next": f"{BASE}/login"})
             _set_session_cookie(resp, request, "", 0)
             return resp
@@ -363,9 +359,8 @@ class ConsoleInput(InputChannel):
             view = _view_of(ticket_id)
             if view is None or not visible_to(agent, view):
                 return _error(404, "not_found", "No such conversation.")
-            if not handoff.take_ticket(ticket_id, agent.id):
+            if not handoff.take_ticket(ticket_id, agent.id):  # atomic; audited by the service layer
                 return _error(409, "taken", "Another agent has already taken this conversation.")
-            agent_accounts.record_audit(agent.id, "take", ticket_id=ticket_id, customer_id=view.customer_id)
             view = _view_of(ticket_id)
             await _deliver(human_lane.notify_joined(view, agent.display_name), f"announce agent on {ticket_id}")
             return _json({"ok": True, "ticket": ticket_json(view)})
@@ -387,7 +382,7 @@ class ConsoleInput(InputChannel):
             view = await held_ticket(agent, ticket_id)
             if isinstance(view, HTTPResponse):
                 return view
-            message_id = handoff.add_message(ticket_id, "agent", text, agent_id=agent.id)
+            message_id = handoff.handoff_backend().agent_message(ticket_id, agent.id, text)
             delivered = await _deliver(human_lane.send_to_customer(
                 view.sender_id, view.channel, {"text": text, "author": AUTHOR_HUMAN, "agent": agent.display_name},
             ), f"deliver reply on {ticket_id}")
@@ -415,10 +410,9 @@ class ConsoleInput(InputChannel):
                 return _error(404, "not_found", "No such conversation.")
             if agent.role != "supervisor" and view.agent_id != agent.id:
                 return _error(409, "not_yours", "Take this conversation first.")
-            finished = handoff.resolve_ticket(ticket_id, agent.id, outcome=outcome)
+            finished = handoff.handoff_backend().resolve(ticket_id, agent.id, outcome)  # audited there
             if finished is None:
                 return _error(409, "closed", "This conversation is already closed.")
-            agent_accounts.record_audit(agent.id, outcome, ticket_id=ticket_id, customer_id=view.customer_id)
             resumed = await _deliver(human_lane.resume_bot(
                 request.app.ctx.agent, finished.sender_id, finished.channel, finished.language,
                 rate=outcome == "resolved",
@@ -439,7 +433,7 @@ class ConsoleInput(InputChannel):
         @api(role="supervisor")
         async def agents(request: Request, agent: Any) -> HTTPResponse:
             agent_accounts.record_audit(agent.id, "view_agents")
-            return _json({"agents": plain(agent_accounts.list_agents())})
+            return _json({"agents": agents_json(agent_accounts.list_agents())})
 
         @console.route("/api/audit", methods=["GET"])
         @api(role="supervisor")

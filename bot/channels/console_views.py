@@ -10,11 +10,15 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
+from actions.service.agents import ONLINE_WINDOW, serves
 from actions.service.claims import CLAIM_STEPS, DECLINED, list_claims
+from actions.service.db import session_scope
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_phone, money
+from actions.service.models import Agent
 from actions.service.policies import list_policies
 
 SLA_FIRST_RESPONSE_SECONDS = 10
+SENIOR_AGE = 65
 TRANSCRIPT_LIMIT = 200  # pre-handoff lines shown; older ones are summarised by the summary line
 AUTHORS = ("customer", "bot", "agent", "note", "system")
 VOICE_CHANNELS = ("voice", "phone")
@@ -98,7 +102,7 @@ def visible_to(agent: Any, view: Any) -> bool:
         return True
     if getattr(view, "agent_id", None) == agent.id:
         return True
-    return getattr(view, "language", None) in tuple(agent.skills)
+    return serves(agent.skills, getattr(view, "language", None) or "")
 
 
 def queue_json(agent: Any, views: Iterable[Any]) -> List[Dict[str, Any]]:
@@ -144,16 +148,10 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
     return lines[-TRANSCRIPT_LIMIT:]
 
 
-def stored_transcript(text: str) -> List[Dict[str, Any]]:
-    """The ticket's own copy ("customer: ..." lines), used when the tracker is not available."""
-    lines = []
-    for row in (text or "").splitlines():
-        who, sep, said = row.partition(": ")
-        if sep and who in AUTHORS:
-            lines.append({"author": who, "text": mask_digits_in_text(said), "at": None})
-        elif lines:
-            lines[-1]["text"] += "\n" + mask_digits_in_text(row)
-    return lines[-TRANSCRIPT_LIMIT:]
+def stored_transcript(lines: Iterable[Tuple[str, str]]) -> List[Dict[str, Any]]:
+    """The ticket's own (who, text) copy, used when the tracker is not available."""
+    return [{"author": who if who in AUTHORS else "customer", "text": mask_digits_in_text(said), "at": None}
+            for who, said in lines][-TRANSCRIPT_LIMIT:]
 
 
 def intents_seen(events: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
@@ -221,15 +219,36 @@ def collected_fields(slots: Dict[str, Any], forms: Dict[str, Sequence[str]]) -> 
     return {"forms": grouped, "other": other}
 
 
-def verification_json(slots: Dict[str, Any], customer_id: Optional[int]) -> Dict[str, Any]:
-    verified = bool(slots.get("verified"))
+def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: Any = None) -> Dict[str, Any]:
+    """Whether the bot checked who this is, and the customer record the ticket names (masked phone)."""
+    age = getattr(card, "age", None)
     return {
-        "verified": verified,
+        "verified": bool(slots.get("verified")),
         "customer_known": customer_id is not None,
-        "customer_name": slots.get("customer_name") or "",
-        "is_senior": bool(slots.get("is_senior")),
-        "phone": mask_phone(slots["phone"]) if slots.get("phone") else "",
+        "customer_name": slots.get("customer_name") or getattr(card, "name", "") or "",
+        "customer_name_en": getattr(card, "name_en", "") or "",
+        "age": age,
+        "is_senior": bool(slots.get("is_senior")) or (age is not None and age >= SENIOR_AGE),
+        "tier": getattr(card, "tier", "") or "",
+        "dialect": getattr(card, "dialect", "") or "",
+        "phone": getattr(card, "phone", "") or (mask_phone(slots["phone"]) if slots.get("phone") else ""),
     }
+
+
+def agents_json(accounts: Iterable[Any], now: Optional[datetime] = None) -> List[Dict[str, Any]]:
+    """Every agent with whether they used the console lately (what a supervisor watches)."""
+    accounts = list(accounts)
+    seen = agents_last_seen([account.id for account in accounts])
+    now = now or datetime.utcnow()
+    return [{**plain(account), "online": seen.get(account.id) is not None and now - seen[account.id] <= ONLINE_WINDOW}
+            for account in accounts]
+
+
+def agents_last_seen(agent_ids: Sequence[int]) -> Dict[int, datetime]:
+    with session_scope() as session:
+        return {agent_id: seen for agent_id, seen in
+                session.query(Agent.id, Agent.last_seen_at).filter(Agent.id.in_(list(agent_ids)))
+                if seen is not None}
 
 
 # --- the customer's policies and open claims ------------------------------------------------------------

@@ -42,9 +42,9 @@ def test_transcript_is_labelled_masked_and_stops_at_the_handoff():
 
 
 def test_stored_transcript_is_the_fallback():
-    lines = stored_transcript("customer: 我的卡号 6222020200112233445\nbot: 请稍等\nnot a line")
+    lines = stored_transcript([("customer", "我的卡号 6222020200112233445"), ("bot", "请稍等")])
     assert lines == [{"author": "customer", "text": "我的卡号 ****3445", "at": None},
-                     {"author": "bot", "text": "请稍等\nnot a line", "at": None}]
+                     {"author": "bot", "text": "请稍等", "at": None}]
 
 
 def test_main_intent_is_what_the_customer_came_for_not_the_handoff():
@@ -80,6 +80,8 @@ def test_summary_says_who_what_and_state_in_one_line():
 
 def test_agents_see_their_languages_supervisors_everything():
     cantonese = SimpleNamespace(id=1, role="agent", skills=("yue",))
+    mandarin = SimpleNamespace(id=3, role="agent", skills=("zh-Hans",))
+    assert visible_to(mandarin, SimpleNamespace(language="zh-Hant", agent_id=None))  # Mandarin, either script
     supervisor = SimpleNamespace(id=2, role="supervisor", skills=())
     english_ticket = SimpleNamespace(language="en", agent_id=None)
     assert not visible_to(cantonese, english_ticket)

@@ -299,8 +299,11 @@
       verification.setAttribute("data-verified", String(v.verified));
       definitions(verification, [
         ["已验证 Verified", v.verified ? "是 Yes ✓" : "否 No ✗", "verified"],
-        ["姓名 Name", v.customer_name || "—", "customer_name"],
+        ["姓名 Name", [v.customer_name, v.customer_name_en].filter(Boolean).join(" / ") || "—", "customer_name"],
+        ["年龄 Age", v.age === null || v.age === undefined ? "—" : String(v.age), "age"],
         ["长者 Senior", v.is_senior ? "是 Yes" : "否 No", "is_senior"],
+        ["客户等级 Tier", v.tier || "—", "tier"],
+        ["方言 Dialect", v.dialect || "—", "dialect"],
         ["手机 Phone", v.phone || "—", "phone"]
       ]);
       $("intent").textContent = data.intent || "—";
