@@ -32,6 +32,7 @@ import inspect
 import json
 import logging
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -45,9 +46,9 @@ from actions.service import handoff
 from actions.service.settings import get_settings
 from bot.channels import human_lane
 from bot.channels.console_views import (
-    SLA_FIRST_RESPONSE_SECONDS, canned_replies, collected_fields, forms_seen, intents_seen, main_intent,
-    message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json, stored_transcript,
-    agents_json, ticket_json, tracker_transcript, verification_json, visible_to,
+    SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,
+    main_intent, message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json,
+    stored_transcript, ticket_json, tracker_transcript, verification_json, visible_to,
 )
 
 logger = logging.getLogger(__name__)
@@ -58,10 +59,10 @@ COOKIE = "anxin_console"
 COOKIE_MAX_AGE = 8 * 3600  # the session's absolute lifetime; the service layer enforces idle expiry
 CSRF_HEADER = "X-Anxin-Console"
 POLL_SECONDS = 0.5
+HANDOFF_ANSWER_GRACE = timedelta(seconds=10)
 HEARTBEAT_SECONDS = 10
 SESSION_RECHECK_SECONDS = 30  # also keeps the agent counted as online while the console is open
 MAX_TEXT = 2000
-AUTHOR_HUMAN = "human"
 
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
@@ -207,7 +208,8 @@ async def conversation_json(request: Request, agent: Any, ticket_id: int) -> Opt
     tracker = await _tracker_of(request, view.sender_id)
     events = [event.as_dict() for event in tracker.events] if tracker is not None else []
     slots = dict(tracker.current_slot_values()) if tracker is not None else {}
-    transcript = tracker_transcript(events, until=view.created_at)
+    # The bot's answer to the handoff itself (place in queue) comes just after the ticket was opened.
+    transcript = tracker_transcript(events, until=view.created_at + HANDOFF_ANSWER_GRACE)
     if not transcript:
         transcript = stored_transcript(detail.transcript)
     intents = intents_seen(events)
@@ -250,8 +252,7 @@ def _sse(event: str, data: Any) -> str:
 async def _deliver(coroutine: Awaitable[Any], what: str) -> bool:
     """Run a human_lane call; a failure is logged (the ticket is already stored), never raised at the agent."""
     try:
-        await coroutine
-        return True
+        return await coroutine is not False
     except Exception:
         logger.exception("console: could not %s", what)
         return False
@@ -362,7 +363,8 @@ class ConsoleInput(InputChannel):
             if not handoff.take_ticket(ticket_id, agent.id):  # atomic; audited by the service layer
                 return _error(409, "taken", "Another agent has already taken this conversation.")
             view = _view_of(ticket_id)
-            await _deliver(human_lane.notify_joined(view, agent.display_name), f"announce agent on {ticket_id}")
+            await _deliver(human_lane.notify_joined(view.sender_id, view.channel, view.language, agent.display_name),
+                           f"announce agent on {ticket_id}")
             return _json({"ok": True, "ticket": ticket_json(view)})
 
         async def held_ticket(agent: Any, ticket_id: int) -> Any:
@@ -384,7 +386,8 @@ class ConsoleInput(InputChannel):
                 return view
             message_id = handoff.handoff_backend().agent_message(ticket_id, agent.id, text)
             delivered = await _deliver(human_lane.send_to_customer(
-                view.sender_id, view.channel, {"text": text, "author": AUTHOR_HUMAN, "agent": agent.display_name},
+                view.sender_id, view.channel,
+                human_lane.LaneMessage(text, human_lane.HUMAN, agent.display_name, view.language),
             ), f"deliver reply on {ticket_id}")
             agent_accounts.record_audit(agent.id, "reply", ticket_id=ticket_id, customer_id=view.customer_id,
                                         detail=f"message={message_id} delivered={delivered}")
@@ -414,20 +417,19 @@ class ConsoleInput(InputChannel):
             if finished is None:
                 return _error(409, "closed", "This conversation is already closed.")
             resumed = await _deliver(human_lane.resume_bot(
-                request.app.ctx.agent, finished.sender_id, finished.channel, finished.language,
-                rate=outcome == "resolved",
+                request.app.ctx.agent, finished.sender_id, finished.channel, rate=outcome == handoff.RESOLVED,
             ), f"resume the bot after {ticket_id}")
             return _json({"ok": True, "ticket": ticket_json(finished), "bot_resumed": resumed})
 
         @console.route("/api/tickets/<ticket_id:int>/resolve", methods=["POST"])
         @api()
         async def resolve(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            return await finish(request, agent, ticket_id, "resolved")
+            return await finish(request, agent, ticket_id, handoff.RESOLVED)
 
         @console.route("/api/tickets/<ticket_id:int>/handback", methods=["POST"])
         @api()
         async def handback(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            return await finish(request, agent, ticket_id, "handed_back")
+            return await finish(request, agent, ticket_id, handoff.HANDED_BACK)
 
         @console.route("/api/agents", methods=["GET"])
         @api(role="supervisor")
