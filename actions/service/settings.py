@@ -24,6 +24,12 @@ class Settings:
     loan_human_threshold: int = 300_000
     grace_period_days: int = 60
     document_link_days: int = 7
+    # Human lane (issue 4): when people answer ("09:00-18:00", several ranges comma-separated,
+    # local time in service_time_zone; the default means always), and console session lengths.
+    service_hours: str = "00:00-24:00"
+    service_time_zone: str = "Asia/Shanghai"
+    agent_session_hours: float = 8
+    agent_idle_minutes: float = 30
 
 
 @lru_cache(maxsize=1)
@@ -34,4 +40,8 @@ def get_settings() -> Settings:
         database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
         public_url=os.environ.get("ANXIN_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
         secret_key=os.environ.get("ANXIN_SECRET_KEY", ""),
+        service_hours=os.environ.get("ANXIN_SERVICE_HOURS", "00:00-24:00"),
+        service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
+        agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
+        agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
     )

@@ -334,7 +334,7 @@ def test_apply_loan_over_threshold_goes_to_a_person(demo_db, customers):
     (ticket,) = _tickets()
     assert variables(dispatcher.messages[1]) == {"ticket": f"H{ticket.id:06d}"}
     assert (ticket.reason, ticket.customer_id, ticket.sender_id, ticket.channel, ticket.status) == (
-        "policy_loan_over_threshold", customers.zhang, SENDER, "rest", "waiting")
+        "policy_loan_over_threshold", customers.zhang, SENDER, "rest", "unstaffed")  # no agent online here
     assert ticket.transcript == "customer: 我想借35万\nbot: 好的"
     assert "¥350,000" in ticket.summary
     with session_scope() as session:
@@ -385,7 +385,7 @@ def test_handoff_stops_an_active_form_and_stores_the_transcript(demo_db):
     (ticket,) = _tickets()
     assert variables(dispatcher.messages[0]) == {"ticket": f"H{ticket.id:06d}"}
     assert (ticket.reason, ticket.customer_id, ticket.channel, ticket.status) == (
-        "request_human", None, "rest", "waiting")
+        "request_human", None, "rest", "unstaffed")  # no agent online here
     assert ticket.transcript == ("customer: 我要查保单\n"
                                  "bot: 请告诉我您的手机号码。\n"
                                  "customer: ****0001\n"
