@@ -6,6 +6,7 @@ be tested without a server. Every number a customer typed is masked before it le
 from __future__ import annotations
 
 import dataclasses
+import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -14,11 +15,11 @@ from actions.service.agents import ONLINE_WINDOW, serves
 from actions.service.claims import CLAIM_STEPS, DECLINED, list_claims
 from actions.service.db import session_scope
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_phone, money
+from actions.service.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
 from actions.service.models import Agent
 from actions.service.policies import list_policies
 
-SLA_FIRST_RESPONSE_SECONDS = 10
-SENIOR_AGE = 65
+SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())
 TRANSCRIPT_LIMIT = 200  # pre-handoff lines shown; older ones are summarised by the summary line
 AUTHORS = ("customer", "bot", "agent", "note", "system")
 VOICE_CHANNELS = ("voice", "phone")
@@ -28,6 +29,7 @@ CLOSED_CLAIM_STATUSES = (CLAIM_STEPS[-1], DECLINED)
 _HIDDEN_SLOTS = {"id_last4": lambda value: "****"}
 _PHONE_SLOTS = ("phone", "new_phone", "claim_contact_phone")
 _ACCOUNT_SLOTS = ("new_account",)
+_ID_TAIL = re.compile(r"^\s*\d{3}[\dXx]\s*$")  # a line that is only an ID card's last 4 characters
 _INTERNAL_SLOTS = ("requested_slot", "session_started_metadata")
 _HANDOFF_INTENTS = ("request_human",)
 
@@ -133,10 +135,15 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
     """Customer and bot turns (voice turns as their transcript), oldest first, up to the handoff."""
     until = _as_utc(until)
     lines: List[Dict[str, Any]] = []
+    requested = None
     for event in events:
         kind, text = event.get("event"), event.get("text")
+        if kind == "slot" and event.get("name") == "requested_slot":
+            requested = event.get("value")
         if kind not in ("user", "bot") or not text:
             continue
+        if kind == "user" and requested in _HIDDEN_SLOTS:  # the answer to "the last 4 digits of your ID"
+            text = _HIDDEN_SLOTS[requested](text)
         moment = _event_time(event)
         if until is not None and moment is not None and moment > until:
             break
@@ -150,7 +157,8 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
 
 def stored_transcript(lines: Iterable[Tuple[str, str]]) -> List[Dict[str, Any]]:
     """The ticket's own (who, text) copy, used when the tracker is not available."""
-    return [{"author": who if who in AUTHORS else "customer", "text": mask_digits_in_text(said), "at": None}
+    return [{"author": who if who in AUTHORS else "customer",
+             "text": "****" if who == "customer" and _ID_TAIL.match(said) else mask_digits_in_text(said), "at": None}
             for who, said in lines][-TRANSCRIPT_LIMIT:]
 
 
@@ -223,7 +231,8 @@ def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: A
     """Whether the bot checked who this is, and the customer record the ticket names (masked phone)."""
     age = getattr(card, "age", None)
     return {
-        "verified": bool(slots.get("verified")),
+        # Without the tracker, the ticket names a customer only after the bot verified them.
+        "verified": bool(slots.get("verified")) if slots else customer_id is not None,
         "customer_known": customer_id is not None,
         "customer_name": slots.get("customer_name") or getattr(card, "name", "") or "",
         "customer_name_en": getattr(card, "name_en", "") or "",

@@ -24,6 +24,9 @@ EVENTS = [
     user("我要保单贷款", "policy_loan", 1),
     bot("请告诉我您的手机号码。", 2),
     user("13900000002", "inform", 3),
+    {"event": "slot", "name": "requested_slot", "value": "id_last4", "timestamp": T0 + 3.5},
+    user("7340", "inform", 3.6),
+    {"event": "slot", "name": "requested_slot", "value": None, "timestamp": T0 + 3.7},
     {"event": "active_loop", "name": "policy_loan_form", "timestamp": T0 + 4},
     user("借35万", "inform", 5, channel="voice"),
     user("转人工", "request_human", 6),
@@ -35,16 +38,18 @@ EVENTS = [
 def test_transcript_is_labelled_masked_and_stops_at_the_handoff():
     handoff_at = datetime.fromtimestamp(T0 + 50, tz=timezone.utc).replace(tzinfo=None)  # naive UTC, as stored
     lines = tracker_transcript(EVENTS, until=handoff_at)
-    assert [line["author"] for line in lines] == ["customer", "bot", "customer", "customer", "customer", "bot"]
+    assert [line["author"] for line in lines] == ["customer", "bot", "customer", "customer", "customer", "customer",
+                                                  "bot"]
     assert lines[2]["text"] == "****0002"  # a phone number typed by the customer
-    assert lines[3]["text"] == "借35万" and lines[3]["voice"] is True
+    assert lines[3]["text"] == "****"  # the last 4 digits of the ID card
+    assert lines[4]["text"] == "借35万" and lines[4]["voice"] is True
     assert "after the handoff" not in [line["text"] for line in lines]
 
 
 def test_stored_transcript_is_the_fallback():
-    lines = stored_transcript([("customer", "我的卡号 6222020200112233445"), ("bot", "请稍等")])
+    lines = stored_transcript([("customer", "我的卡号 6222020200112233445"), ("bot", "请稍等"), ("customer", "734X")])
     assert lines == [{"author": "customer", "text": "我的卡号 ****3445", "at": None},
-                     {"author": "bot", "text": "请稍等", "at": None}]
+                     {"author": "bot", "text": "请稍等", "at": None}, {"author": "customer", "text": "****", "at": None}]
 
 
 def test_main_intent_is_what_the_customer_came_for_not_the_handoff():

@@ -75,7 +75,7 @@
   function localTime(iso) {
     if (!iso) return "";
     var d = new Date(iso);
-    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+    return isNaN(d) ? "" : d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit", hour12: false });
   }
 
   /* Waiting time ticks on the page between server updates; SLA breach is the server's flag, or no first
@@ -165,13 +165,12 @@
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
       tr.appendChild(el("td", {}, ticket.summary || ""));
-      var actions = el("td");
+      var actions = el("td", { "class": "row-actions" });
       actions.appendChild(el("a", { href: BASE + "/ticket/" + ticket.id, "data-test": "open-ticket", "class": "button" },
                              "查看 Open"));
       if (ticket.status === "waiting") {
         var button = el("button", { type: "button", "class": "primary", "data-test": "take-ticket" }, "接入 Take");
         button.addEventListener("click", function () { take(ticket, button); });
-        actions.appendChild(document.createTextNode(" "));
         actions.appendChild(button);
       }
       tr.appendChild(actions);
@@ -314,6 +313,7 @@
       fields.replaceChildren();
       var groups = Object.keys(data.fields.forms).map(function (form) { return [form, data.fields.forms[form]]; });
       if (Object.keys(data.fields.other).length) groups.push(["其他 Other", data.fields.other]);
+      if (!groups.length) fields.appendChild(el("p", { "class": "muted" }, "还没有 None yet"));
       groups.forEach(function (group) {
         fields.appendChild(el("h3", {}, group[0]));
         fields.appendChild(definitions(el("dl"), Object.keys(group[1]).map(function (name) {
