@@ -4,14 +4,19 @@ the conversation view, taking (one of two agents wins), replying, notes, resolvi
 Customers reach the lane through the REST webhook (/request_human), as any channel does.
 """
 import json
+import shutil
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from selenium.common.exceptions import WebDriverException
 
-from tests.bot.console_client import CSRF, Console, EventWatcher, create_agents
-from tests.servers import MODEL, Servers, new_sender, verify
+from tests.bot.console_client import PASSWORD, Console, EventWatcher, create_agents
+from tests.servers import MODEL, ROOT, Servers, new_sender, verify
 
+CHROMIUM = "/usr/bin/chromium"
+SCREENSHOTS = ROOT / "var"  # looked at by people, not compared
 ALL_LANGUAGES = ["zh-Hans", "zh-Hant", "yue", "en"]
 PAGES = ["/", "/queue", "/ticket/1"]
 API_GETS = ["/api/me", "/api/queue", "/api/tickets/1", "/api/tickets/1/messages", "/api/agents", "/api/audit",
@@ -177,3 +182,77 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
     finally:
         queue_watch.close()
     assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 404  # not her language
+
+
+@pytest.fixture
+def browser():
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--window-size=1400,1400"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
+                              options=options)
+    yield driver
+    driver.quit()
+
+
+def wait_for(condition, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = condition()
+        except WebDriverException:
+            value = None
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError("timed out")
+
+
+def test_console_in_a_browser_live_queue_take_and_reply(servers, consoles, browser):
+    """Log in on the page; a new customer appears without reloading; open, take, reply with a canned reply."""
+    from selenium.webdriver.common.by import By
+
+    base = f"{servers.url}/webhooks/console"
+    browser.get(f"{base}/queue")
+    assert browser.current_url == f"{base}/login"  # no session: the login page
+    browser.find_element(By.ID, "login-username").send_keys("boss")
+    browser.find_element(By.ID, "login-password").send_keys("not the password")
+    browser.find_element(By.ID, "login-submit").click()
+    assert "Wrong username or password" in wait_for(lambda: browser.find_element(By.ID, "login-error").text)
+    browser.find_element(By.ID, "login-password").send_keys(PASSWORD)
+    browser.find_element(By.ID, "login-submit").click()
+    wait_for(lambda: browser.current_url == f"{base}/queue")
+    wait_for(lambda: "live" in browser.find_element(By.ID, "connection-status").get_attribute("class"))
+
+    sender = new_sender()
+    verify(servers, sender, "13700000003", "7788", "my policies")  # Emily Li (VIP), English
+    servers.say(sender, "/request_human")
+    row = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f'[data-test=queue-row][data-sender-id="{sender}"]'))
+    assert row.get_attribute("data-priority") == "vip" and row.get_attribute("data-status") == "waiting"
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=agent-row]"))  # a supervisor's view
+    assert float(row.value_of_css_property("font-size").rstrip("px")) >= 18
+    browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
+
+    row.find_element(By.CSS_SELECTOR, "[data-test=open-ticket]").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=policy]"))
+    assert browser.find_element(By.ID, "verification").get_attribute("data-verified") == "true"
+    assert "Emily" in browser.find_element(By.ID, "ticket-summary").text
+    transcript = browser.find_element(By.ID, "transcript").text
+    assert "my policies" in transcript and "7788" not in transcript
+    browser.find_element(By.ID, "take-button").click()
+    wait_for(lambda: browser.find_element(By.ID, "reply-form").is_displayed())
+    canned = browser.find_elements(By.CSS_SELECTOR, "[data-test=canned-reply]")
+    assert canned[0].text.startswith("Hello")  # English replies for an English customer
+    canned[0].click()
+    browser.find_element(By.ID, "reply-send").click()
+    wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '#transcript [data-author="agent"]'))
+    servers.say(sender, "thanks, I have a question")  # arrives live, without reloading
+    wait_for(lambda: "thanks, I have a question" in browser.find_element(By.ID, "transcript").text)
+    browser.save_screenshot(str(SCREENSHOTS / "console-conversation.png"))
+    browser.find_element(By.ID, "resolve-button").click()
+    wait_for(lambda: browser.find_element(By.ID, "ticket-status").get_attribute("data-status") == "resolved")

@@ -30,6 +30,7 @@
                  handed_back: "已交回机器人 Handed back" };
   var AUTHOR = { customer: "客户 Customer", bot: "机器人 Bot", agent: "坐席 Agent", note: "备注 Note",
                  system: "系统 System" };
+  var PANEL_SECONDS = 10;
   var LANGUAGE = { "zh-Hans": "普通话 简体", "zh-Hant": "普通话 繁體", yue: "粤语 Cantonese", en: "English" };
 
   function $(id) { return document.getElementById(id); }
@@ -183,7 +184,14 @@
       $("queue-empty").hidden = tickets.length > 0;
     }
 
-    function supervisorPanel() {
+    var panelShownAt = 0, panelTimer = null;
+    function supervisorPanel() {  /* at most every PANEL_SECONDS: each look is audited */
+      var due = panelShownAt + PANEL_SECONDS * 1000 - Date.now();
+      if (due > 0) {
+        if (!panelTimer) panelTimer = window.setTimeout(function () { panelTimer = null; supervisorPanel(); }, due);
+        return;
+      }
+      panelShownAt = Date.now();
       request("GET", "/api/agents").then(function (result) {
         if (!result.ok) return;
         var rows = $("agents-rows");
