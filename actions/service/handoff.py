@@ -49,8 +49,8 @@ from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction,
 from actions.service.models import Agent, CallbackTask, Customer, Feedback, HandoffMessage, HandoffTicket
 from actions.service.settings import get_settings
 
-WAITING, ACTIVE, RESOLVED, HANDED_BACK, UNSTAFFED, CALLBACK = (
-    "waiting", "active", "resolved", "handed_back", "unstaffed", "callback")
+WAITING, ACTIVE, RESOLVED, HANDED_BACK, UNSTAFFED, CALLBACK, WITHDRAWN = (
+    "waiting", "active", "resolved", "handed_back", "unstaffed", "callback", "withdrawn")
 OPEN = (WAITING, ACTIVE)
 OUTCOMES = (RESOLVED, HANDED_BACK)
 SENIOR, VIP, STANDARD = "senior", "vip", "standard"
@@ -474,6 +474,17 @@ def resolve_ticket(ticket_id: int, agent_id: int, outcome: str = RESOLVED,
         return None
     record_audit(agent_id, outcome, ticket_id=ticket_id)
     return get_ticket(ticket_id, now=now)
+
+
+def withdraw_ticket(ticket_id: int, now: Optional[datetime] = None) -> bool:
+    """The customer started over (/restart) while waiting or talking to a person: the ticket closes."""
+    now = now or datetime.utcnow()
+    with session_scope() as session:
+        result = session.execute(
+            update(HandoffTicket).where(HandoffTicket.id == ticket_id, HandoffTicket.status.in_(OPEN))
+            .values(status=WITHDRAWN, resolved_at=now, updated_at=now)
+            .execution_options(synchronize_session=False))
+        return result.rowcount == 1
 
 
 # --- call-backs ----------------------------------------------------------------------------------------

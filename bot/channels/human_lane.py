@@ -30,7 +30,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
-from actions.service.handoff import active_ticket_for_sender, add_message, position_in_queue, queue
+from actions.service.handoff import active_ticket_for_sender, add_message, position_in_queue, queue, withdraw_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ class OutboxOutput(CollectingOutputChannel):
         self.outbox, self.sender_id = outbox, sender_id
 
     async def _persist_message(self, message: Dict[Text, Any]) -> None:
-        self.outbox.put(self.sender_id, message)
+        self.outbox.put(self.sender_id, {k: v for k, v in message.items() if k != "recipient_id"})
 
 
 class OutboxLine:
@@ -145,7 +145,7 @@ class OutboxLine:
         self.outbox = outbox
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
-        self.outbox.put(sender_id, {"recipient_id": sender_id, "text": message.labelled_text(),
+        self.outbox.put(sender_id, {"text": message.labelled_text(),
                                     "metadata": {"author": message.author, "agent": message.agent}})
         return True
 
@@ -176,6 +176,13 @@ def line_for(sender_id: str, channel: str) -> CustomerLine:
 _OUTBOX_LINE = OutboxLine()
 
 
+async def _hand_over(output: OutputChannel, sender_id: str, message: Dict[str, Any]) -> None:
+    if isinstance(output, CollectingOutputChannel):  # keeps the author metadata in the REST answer
+        output.messages.append({"recipient_id": sender_id, **message})
+    else:
+        await output.send_response(sender_id, dict(message))
+
+
 def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[CustomerLine] = None) -> OnNewMessage:
     """Wrap a channel's `on_new_message`: while a human has the conversation, words go to the ticket."""
     register_line(channel, line or _OUTBOX_LINE)
@@ -183,9 +190,13 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
     async def relay_or_handle(message: UserMessage) -> None:
         sender_id, text = str(message.sender_id), message.text if isinstance(message.text, str) else ""
         for waiting in OUTBOX.take(sender_id):  # what the agent said since this customer last wrote
-            await message.output_channel.send_response(sender_id, waiting)
+            await _hand_over(message.output_channel, sender_id, waiting)
         ticket = await asyncio.to_thread(active_ticket_for_sender, sender_id)
-        if ticket is None or text.strip() == "/restart":
+        if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
+            await asyncio.to_thread(withdraw_ticket, ticket.id)
+            await asyncio.to_thread(add_message, ticket.id, "system", "customer restarted the conversation")
+            ticket = None
+        if ticket is None:
             await on_new_message(message)
             return
         if text.strip():
