@@ -34,7 +34,7 @@ import logging
 import time
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -465,6 +465,20 @@ class ConsoleInput(InputChannel):
         return console
 
 
+def _changes(agent: Any, ticket_id: Optional[int], after: int) -> Tuple[str, int]:
+    """The events for one change: the queue, and the watched conversation's new messages and state."""
+    events = [_sse("queue", _queue_payload(agent))]
+    if ticket_id is not None:
+        for message in handoff.ticket_messages(ticket_id, after_id=after):
+            row = message_json(message)
+            after = max(after, int(row.get("id") or 0))
+            events.append(_sse("message", row))
+        view = _view_of(ticket_id)
+        if view is not None:
+            events.append(_sse("ticket", ticket_json(view)))
+    return "".join(events), after
+
+
 async def _stream_events(request: Request, stream: Any, agent: Any, ticket_id: Optional[int], after: int) -> None:
     """Push the queue (and one conversation's new messages) whenever the service layer's version changes."""
     token = _session_token(request)
@@ -476,22 +490,16 @@ async def _stream_events(request: Request, stream: Any, agent: Any, ticket_id: O
             now = time.monotonic()
             if now - last_check >= SESSION_RECHECK_SECONDS:
                 last_check = now
-                agent = agent_accounts.agent_for_session(token)
+                agent = await asyncio.to_thread(agent_accounts.agent_for_session, token)
                 if agent is None:
                     await stream.send(_sse("logout", {"next": f"{BASE}/login"}))
                     break
-            current = handoff.queue_version()
+            current = await asyncio.to_thread(handoff.queue_version)
             if current != version:
                 version = current
-                await stream.send(_sse("queue", _queue_payload(agent)))
-                if ticket_id is not None:
-                    for message in handoff.ticket_messages(ticket_id, after_id=after):
-                        row = message_json(message)
-                        after = max(after, int(row.get("id") or 0))
-                        await stream.send(_sse("message", row))
-                    view = _view_of(ticket_id)
-                    if view is not None:
-                        await stream.send(_sse("ticket", ticket_json(view)))
+                # Built off the event loop: with hundreds of tickets this is milliseconds of work.
+                changes, after = await asyncio.to_thread(_changes, agent, ticket_id, after)
+                await stream.send(changes)
                 last_sent = now
             elif now - last_sent >= HEARTBEAT_SECONDS:
                 await stream.send(": keep-alive\n\n")

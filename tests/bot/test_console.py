@@ -155,7 +155,7 @@ def test_queue_take_reply_note_resolve(servers, consoles):
     assert loser.post(f"/api/tickets/{ticket_id}/resolve").status_code == 409
     done = winner.post(f"/api/tickets/{ticket_id}/resolve")
     assert done.status_code == 200 and done.json()["ticket"]["status"] == "resolved"
-    assert lin.ticket_of(sender) is None
+    assert ticket_id not in [t["id"] for t in lin.get("/api/queue").json()["tickets"]]
 
     audit = [(row["action"], row["ticket_id"]) for row in boss.get("/api/audit?limit=500").json()["audit"]]
     for action in ("view_ticket", "take_ticket", "reply", "note", "resolved", "view_queue"):

@@ -166,7 +166,8 @@
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
       tr.appendChild(el("td", {}, ticket.summary || ""));
-      var actions = el("td", { "class": "row-actions" });
+      var cell = el("td"), actions = el("div", { "class": "row-actions" });
+      cell.appendChild(actions);
       actions.appendChild(el("a", { href: BASE + "/ticket/" + ticket.id, "data-test": "open-ticket", "class": "button" },
                              "查看 Open"));
       if (ticket.status === "waiting") {
@@ -174,7 +175,7 @@
         button.addEventListener("click", function () { take(ticket, button); });
         actions.appendChild(button);
       }
-      tr.appendChild(actions);
+      tr.appendChild(cell);
       return tr;
     }
 
@@ -197,7 +198,7 @@
         var rows = $("agents-rows");
         rows.replaceChildren.apply(rows, result.agents.map(function (agent) {
           var tr = el("tr", { "data-test": "agent-row", "data-username": agent.username });
-          tr.appendChild(el("td", {}, agent.display_name));
+          tr.appendChild(el("td", {}, agent.display_name + " (" + agent.username + ")"));
           tr.appendChild(el("td", {}, agent.role === "supervisor" ? "主管 Supervisor" : "坐席 Agent"));
           tr.appendChild(el("td", {}, (agent.skills || []).map(function (s) { return LANGUAGE[s] || s; }).join(", ")));
           tr.appendChild(el("td", {}, agent.online ? "在线 Online" : "离线 Offline"));
