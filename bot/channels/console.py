@@ -64,6 +64,8 @@ HEARTBEAT_SECONDS = 10
 SESSION_RECHECK_SECONDS = 30  # also keeps the agent counted as online while the console is open
 MAX_TEXT = 2000
 
+OUTCOME_NOTES = {handoff.RESOLVED: "已解决 resolved", handoff.HANDED_BACK: "已交回机器人 handed back to the bot"}
+
 SECURITY_HEADERS = {
     "Cache-Control": "no-store",
     "X-Content-Type-Options": "nosniff",
@@ -172,8 +174,23 @@ def _text_of(request: Request) -> Optional[str]:
     return text.strip()[:MAX_TEXT]
 
 
+def _int_arg(request: Request, name: str, default: int) -> int:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else default
+
+
 def _view_of(ticket_id: int) -> Optional[Any]:
     return handoff.get_ticket(ticket_id)
+
+
+def _ticket_for(agent: Any, ticket_id: int) -> Any:
+    """The ticket if this agent may see it, else the answer to give: 404 (no such ticket) or 403."""
+    view = handoff.get_ticket(ticket_id)
+    if view is None:
+        return _error(404, "not_found", "No such conversation.")
+    if not visible_to(agent, view):
+        return _error(403, "forbidden", "This conversation is in a language queue you do not serve.")
+    return view
 
 
 def _cookie_max_age() -> int:
@@ -196,14 +213,9 @@ def _form_fields(request: Request, forms: List[str]) -> Dict[str, List[str]]:
     return {form: list(domain.required_slots_for_form(form)) for form in forms}
 
 
-async def conversation_json(request: Request, agent: Any, ticket_id: int) -> Optional[Dict[str, Any]]:
+async def conversation_json(request: Request, agent: Any, view: Any) -> Dict[str, Any]:
     """Everything the agent needs to never re-ask: transcript, intent, fields, verification, policies, claims."""
-    view = handoff.get_ticket(ticket_id)
-    if view is None:
-        return None
-    if not visible_to(agent, view):
-        return {"forbidden": True}
-    detail = handoff.ticket_detail(ticket_id, viewer_id=agent.id)  # the view is audited there
+    detail = handoff.ticket_detail(view.id, viewer_id=agent.id)  # the view is audited there
     ticket = ticket_json(view)
     tracker = await _tracker_of(request, view.sender_id)
     events = [event.as_dict() for event in tracker.events] if tracker is not None else []
@@ -335,20 +347,18 @@ class ConsoleInput(InputChannel):
         @console.route("/api/tickets/<ticket_id:int>", methods=["GET"])
         @api()
         async def ticket(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            conversation = await conversation_json(request, agent, ticket_id)
-            if conversation is None:
-                return _error(404, "not_found", "No such conversation.")
-            if conversation.get("forbidden"):
-                return _error(403, "forbidden", "This conversation is in a language queue you do not serve.")
-            return _json(conversation)
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
+            return _json(await conversation_json(request, agent, view))
 
         @console.route("/api/tickets/<ticket_id:int>/messages", methods=["GET"])
         @api()
         async def messages(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            view = _view_of(ticket_id)
-            if view is None or not visible_to(agent, view):
-                return _error(404, "not_found", "No such conversation.")
-            after = int(request.args.get("after", "0") or 0)
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
+            after = _int_arg(request, "after", 0)
             rows = [message_json(m) for m in handoff.ticket_messages(ticket_id, after_id=after)]
             agent_accounts.record_audit(agent.id, "view_messages", ticket_id=ticket_id,
                                         customer_id=view.customer_id, detail=f"after={after}")
@@ -357,20 +367,21 @@ class ConsoleInput(InputChannel):
         @console.route("/api/tickets/<ticket_id:int>/take", methods=["POST"])
         @api()
         async def take(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            view = _view_of(ticket_id)
-            if view is None or not visible_to(agent, view):
-                return _error(404, "not_found", "No such conversation.")
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
             if not handoff.take_ticket(ticket_id, agent.id):  # atomic; audited by the service layer
                 return _error(409, "taken", "Another agent has already taken this conversation.")
             view = _view_of(ticket_id)
+            handoff.add_message(ticket_id, "system", f"{agent.display_name} 已接入 joined")  # for the transcript
             await _deliver(human_lane.notify_joined(view.sender_id, view.channel, view.language, agent.display_name),
                            f"announce agent on {ticket_id}")
             return _json({"ok": True, "ticket": ticket_json(view)})
 
         async def held_ticket(agent: Any, ticket_id: int) -> Any:
-            view = _view_of(ticket_id)
-            if view is None or not visible_to(agent, view):
-                return _error(404, "not_found", "No such conversation.")
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
             if view.status != "active" or view.agent_id != agent.id:
                 return _error(409, "not_yours", "Take this conversation first.")
             return view
@@ -399,23 +410,24 @@ class ConsoleInput(InputChannel):
             text = _text_of(request)
             if text is None:
                 return _error(400, "empty", "Please write a note first.")
-            view = _view_of(ticket_id)
-            if view is None or not visible_to(agent, view):
-                return _error(404, "not_found", "No such conversation.")
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
             message_id = handoff.add_message(ticket_id, "note", text, agent_id=agent.id)
             agent_accounts.record_audit(agent.id, "note", ticket_id=ticket_id, customer_id=view.customer_id,
                                         detail=f"message={message_id}")
             return _json({"ok": True, "id": message_id})
 
         async def finish(request: Request, agent: Any, ticket_id: int, outcome: str) -> HTTPResponse:
-            view = _view_of(ticket_id)
-            if view is None or not visible_to(agent, view):
-                return _error(404, "not_found", "No such conversation.")
+            view = _ticket_for(agent, ticket_id)
+            if isinstance(view, HTTPResponse):
+                return view
             if agent.role != "supervisor" and view.agent_id != agent.id:
                 return _error(409, "not_yours", "Take this conversation first.")
             finished = handoff.handoff_backend().resolve(ticket_id, agent.id, outcome)  # audited there
             if finished is None:
                 return _error(409, "closed", "This conversation is already closed.")
+            handoff.add_message(ticket_id, "system", f"{agent.display_name}: {OUTCOME_NOTES[outcome]}")
             resumed = await _deliver(human_lane.resume_bot(
                 request.app.ctx.agent, finished.sender_id, finished.channel, rate=outcome == handoff.RESOLVED,
             ), f"resume the bot after {ticket_id}")
@@ -440,20 +452,20 @@ class ConsoleInput(InputChannel):
         @console.route("/api/audit", methods=["GET"])
         @api(role="supervisor")
         async def audit(request: Request, agent: Any) -> HTTPResponse:
-            limit = min(500, max(1, int(request.args.get("limit", "100") or 100)))
+            limit = min(500, max(1, _int_arg(request, "limit", 100)))
             agent_accounts.record_audit(agent.id, "view_audit", detail=f"limit={limit}")
             return _json({"audit": plain(agent_accounts.audit_log(limit))})
 
         @console.route("/api/events", methods=["GET"])
         @api()
         async def events(request: Request, agent: Any) -> Optional[HTTPResponse]:
-            ticket_id = int(request.args.get("ticket", "0") or 0) or None
-            after = int(request.args.get("after", "0") or 0)
+            ticket_id = _int_arg(request, "ticket", 0) or None
+            after = _int_arg(request, "after", 0)
             customer_id = None
             if ticket_id is not None:
-                view = _view_of(ticket_id)
-                if view is None or not visible_to(agent, view):
-                    return _error(404, "not_found", "No such conversation.")
+                view = _ticket_for(agent, ticket_id)
+                if isinstance(view, HTTPResponse):
+                    return view
                 customer_id = view.customer_id
             agent_accounts.record_audit(agent.id, "watch_conversation" if ticket_id else "watch_queue",
                                         ticket_id=ticket_id, customer_id=customer_id)

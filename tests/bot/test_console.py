@@ -181,7 +181,7 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
             ticket_watch.close()
     finally:
         queue_watch.close()
-    assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 404  # not her language
+    assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 403  # not her language
 
 
 @pytest.fixture
@@ -192,7 +192,7 @@ def browser():
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--window-size=1400,1400"):
+                 "--disable-dev-shm-usage", "--window-size=1400,1600"):
         options.add_argument(flag)
     driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
                               options=options)
@@ -253,6 +253,7 @@ def test_console_in_a_browser_live_queue_take_and_reply(servers, consoles, brows
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, '#transcript [data-author="agent"]'))
     servers.say(sender, "thanks, I have a question")  # arrives live, without reloading
     wait_for(lambda: "thanks, I have a question" in browser.find_element(By.ID, "transcript").text)
+    browser.execute_script("window.scrollTo(0, 0)")
     browser.save_screenshot(str(SCREENSHOTS / "console-conversation.png"))
     browser.find_element(By.ID, "resolve-button").click()
     wait_for(lambda: browser.find_element(By.ID, "ticket-status").get_attribute("data-status") == "resolved")
