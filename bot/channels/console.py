@@ -299,6 +299,8 @@ class ConsoleInput(InputChannel):
 
         @console.route("/login", methods=["GET"])
         async def login_page(request: Request) -> HTTPResponse:
+            if _current_agent(request) is not None:
+                return response.redirect(f"{BASE}/queue", headers=SECURITY_HEADERS)
             return pages.page("login")
 
         @console.route("/login", methods=["POST"])

@@ -300,6 +300,6 @@ def one_line_summary(ticket: Dict[str, Any], verification: Dict[str, Any], inten
     if claims:
         parts.append(f"{claims} open claim(s)")
     said = mask_digits_in_text(ticket.get("summary") or "").strip().replace("\n", " ")
-    if said:
+    if said and not said.startswith("/"):  # a button's payload (/request_human) says nothing new
         parts.append(f'said: "{said[:80]}"')
     return " · ".join(part for part in parts if part)

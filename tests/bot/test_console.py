@@ -183,6 +183,16 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
         queue_watch.close()
     assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 403  # not her language
 
+    # Handed back: the bot answers this customer again, and their words no longer go to the ticket.
+    lin = consoles["lin"]
+    assert lin.post(f"/api/tickets/{ticket_id}/handback").status_code == 409  # take it first
+    assert lin.post(f"/api/tickets/{ticket_id}/take").status_code == 200
+    back = lin.post(f"/api/tickets/{ticket_id}/handback").json()
+    assert back["ticket"]["status"] == "handed_back" and back["bot_resumed"] is True
+    assert "60天宽限期" in " ".join(m.get("text", "") for m in servers.say(sender, "宽限期是多久"))
+    relayed = [m["text"] for m in lin.get(f"/api/tickets/{ticket_id}/messages").json()["messages"]]
+    assert "宽限期是多久" not in relayed
+
 
 @pytest.fixture
 def browser():

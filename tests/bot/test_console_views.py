@@ -81,6 +81,7 @@ def test_summary_says_who_what_and_state_in_one_line():
                  "****0002"):
         assert part in summary, part
     assert "13900000002" not in summary
+    assert "said" not in one_line_summary({**ticket, "summary": "/request_human"}, verification, "", fields, 0, 0)
 
 
 def test_agents_see_their_languages_supervisors_everything():

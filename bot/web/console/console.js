@@ -307,7 +307,8 @@
       verification.setAttribute("data-verified", String(v.verified));
       definitions(verification, [
         ["已验证 Verified", v.verified ? "是 Yes ✓" : "否 No ✗", "verified"],
-        ["姓名 Name", [v.customer_name, v.customer_name_en].filter(Boolean).join(" / ") || "—", "customer_name"],
+        ["姓名 Name", [v.customer_name, v.customer_name_en].filter(function (name, i, all) {
+          return name && all.indexOf(name) === i; }).join(" / ") || "—", "customer_name"],
         ["年龄 Age", v.age === null || v.age === undefined ? "—" : String(v.age), "age"],
         ["长者 Senior", v.is_senior ? "是 Yes" : "否 No", "is_senior"],
         ["客户等级 Tier", v.tier || "—", "tier"],
@@ -333,7 +334,7 @@
       var policies = $("policies");
       policies.replaceChildren.apply(policies, data.policies.length ? data.policies.map(function (p) {
         return el("li", { "data-test": "policy", "data-number": p.number },
-          p.number + " · " + p.product + " · " + p.status + "\n保额 Sum " + p.sum_assured + " · 保费 Premium " + p.premium +
+          p.number + " · " + p.product + " " + p.product_en + " · " + p.status + "\n保额 Sum " + p.sum_assured + " · 保费 Premium " + p.premium +
           " (" + p.frequency + ") · 下次 Due " + p.next_due_date + (p.overdue_days ? " · 逾期 overdue " + p.overdue_days + "d" : "") +
           "\n扣款 Debit " + p.debit_account);
       }) : [el("li", {}, v.customer_known ? "没有保单 No policies" : "未验证，不显示 Not verified: not shown")]);
