@@ -98,6 +98,7 @@ class AgentError(ValueError):
 
 def serves(skills: Iterable[str], language: str) -> bool:
     """Whether agents with these skills can answer a customer writing in `language`."""
+    language = language or LANGUAGES[0]  # rows from before languages were recorded: the default
     return bool(set(skills) & set(SKILLS_FOR_LANGUAGE.get(language, (language,))))
 
 
@@ -231,7 +232,8 @@ def login(username: str, password: str, now: Optional[datetime] = None) -> Optio
     Raises AccountLocked while the account is locked, and on the wrong password that locks it.
     """
     now = now or datetime.utcnow()
-    settings = get_settings()
+    opened: Optional[AgentSession] = None
+    locked_until: Optional[datetime] = None
     with session_scope() as session:
         row = (session.query(Agent).filter_by(username=(username or "").strip().lower(), active=True)
                .with_for_update().first())
@@ -240,31 +242,44 @@ def login(username: str, password: str, now: Optional[datetime] = None) -> Optio
             return None
         if row.locked_until is not None and row.locked_until > now:
             raise AccountLocked(row.locked_until)
-        if not password_matches(password or "", row.password_hash):
-            if row.failures_since is None or now - row.failures_since > WRONG_PASSWORD_WINDOW:
-                row.failures_since, row.failed_logins = now, 0
-            row.failed_logins += 1
-            locked = row.failed_logins >= MAX_WRONG_PASSWORDS
-            if locked:
-                row.locked_until, row.failed_logins, row.failures_since = now + LOCK_DURATION, 0, None
-            session.add(AuditEntry(agent_id=row.id, action="account_locked" if locked else "login_failed",
-                                   created_at=now))
-            until = row.locked_until
+        if password_matches(password or "", row.password_hash):
+            opened = _open_session(session, row, now)
         else:
-            locked = None
-            row.failed_logins, row.failures_since, row.locked_until = 0, None, None
-            row.last_seen_at = now
-            token = secrets.token_urlsafe(32)
-            expires_at = now + timedelta(hours=settings.agent_session_hours)
-            session.add(AgentSessionRow(token_hash=_token_hash(token), agent_id=row.id, created_at=now,
-                                        last_used_at=now, expires_at=expires_at))
-            session.add(AuditEntry(agent_id=row.id, action="login", created_at=now))
-            account = _account(row)
-    if locked is None:
-        return AgentSession(token, account, expires_at)
-    if locked:
-        raise AccountLocked(until)
-    return None
+            locked_until = _count_wrong_password(session, row, now)
+    # Raised only now: inside the transaction it would roll the lock back.
+    if locked_until is not None:
+        raise AccountLocked(locked_until)
+    return opened
+
+
+def _open_session(session, row: Agent, now: datetime) -> AgentSession:
+    row.failed_logins, row.failures_since, row.locked_until = 0, None, None
+    row.last_seen_at = now
+    settings = get_settings()
+    # Sessions nobody will use again (ended by time, never by logout) are cleared at each login.
+    session.query(AgentSessionRow).filter(
+        (AgentSessionRow.expires_at <= now)
+        | (AgentSessionRow.last_used_at <= now - timedelta(minutes=settings.agent_idle_minutes))
+    ).delete(synchronize_session=False)
+    token = secrets.token_urlsafe(32)
+    expires_at = now + timedelta(hours=settings.agent_session_hours)
+    session.add(AgentSessionRow(token_hash=_token_hash(token), agent_id=row.id, created_at=now, last_used_at=now,
+                                expires_at=expires_at))
+    session.add(AuditEntry(agent_id=row.id, action="login", created_at=now))
+    return AgentSession(token, _account(row), expires_at)
+
+
+def _count_wrong_password(session, row: Agent, now: datetime) -> Optional[datetime]:
+    """Count one wrong password in the current 15-minute window; the lock's end if this one locks."""
+    if row.failures_since is None or now - row.failures_since > WRONG_PASSWORD_WINDOW:
+        row.failures_since, row.failed_logins = now, 0
+    row.failed_logins += 1
+    if row.failed_logins < MAX_WRONG_PASSWORDS:
+        session.add(AuditEntry(agent_id=row.id, action="login_failed", created_at=now))
+        return None
+    row.locked_until, row.failed_logins, row.failures_since = now + LOCK_DURATION, 0, None
+    session.add(AuditEntry(agent_id=row.id, action="account_locked", created_at=now))
+    return row.locked_until
 
 
 def agent_for_session(token: str, now: Optional[datetime] = None) -> Optional[AgentAccount]:

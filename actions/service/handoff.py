@@ -34,15 +34,16 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import defer
 
-from actions.service.agents import agents_online, get_agent, record_audit, serves
+from actions.service.agents import LANGUAGES, agents_online, get_agent, record_audit, serves
 from actions.service.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
 from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
@@ -141,24 +142,6 @@ def ticket_reference(ticket_id: int) -> str:
 
 # --- service hours and staffing ------------------------------------------------------------------------
 
-_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-
-
-def parse_service_hours(spec: str) -> List[Tuple[int, int]]:
-    """'09:00-12:00, 13:00-18:00' -> [(540, 720), (780, 1080)] in minutes of the day; '22:00-06:00' wraps."""
-    ranges = []
-    for part in spec.split(","):
-        match = _HOURS.match(part)
-        if not match:
-            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not like 09:00-18:00")
-        h1, m1, h2, m2 = map(int, match.groups())
-        start, end = h1 * 60 + m1, h2 * 60 + m2
-        if not (0 <= start <= 1440 and 0 <= end <= 1440 and m1 < 60 and m2 < 60):
-            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not a time range")
-        ranges.append((start, end))
-    return ranges
-
-
 def service_open(now: Optional[datetime] = None) -> bool:
     """Whether people answer now (ANXIN_SERVICE_HOURS in ANXIN_SERVICE_TIME_ZONE; default always)."""
     settings = get_settings()
@@ -166,10 +149,12 @@ def service_open(now: Optional[datetime] = None) -> bool:
     moment = now if now.tzinfo else now.replace(tzinfo=timezone.utc)
     local = moment.astimezone(ZoneInfo(settings.service_time_zone))
     minute = local.hour * 60 + local.minute
-    for start, end in parse_service_hours(settings.service_hours):
-        if (start <= minute < end) if start <= end else (minute >= start or minute < end):
-            return True
-    return False
+    return _open_at(settings.service_hours, minute)
+
+
+def _open_at(ranges: Sequence[Tuple[int, int]], minute: int) -> bool:
+    return any((start <= minute < end) if start <= end else (minute >= start or minute < end)
+               for start, end in ranges)
 
 
 def human_available(language: str, now: Optional[datetime] = None) -> bool:
@@ -237,7 +222,9 @@ def open_handoff_ticket(interaction: Interaction, reason: str, transcript: Itera
         ticket.summary = mask_digits_in_text(summary) or ticket.summary
         if caller_phone:
             ticket.caller_phone = mask_phone(caller_phone)
-        ticket.priority = _priority(session, ticket.customer_id, caller_phone, now.date())
+        # A repeated request without the caller's number keeps the senior priority the number gave.
+        ticket.priority = min(_priority(session, ticket.customer_id, caller_phone, now.date()),
+                              ticket.priority or STANDARD, key=PRIORITY_RANK.__getitem__)
         ticket.updated_at = now
         session.flush()
         ticket_id, status, priority = ticket.id, ticket.status, ticket.priority
@@ -287,6 +274,7 @@ def _view(ticket: HandoffTicket, name: Optional[str], name_en: Optional[str], ag
 
 def _ticket_rows(session, *conditions):
     return (session.query(HandoffTicket, Customer.name, Customer.name_en, Agent.display_name)
+            .options(defer(HandoffTicket.transcript))  # long, and only ticket_detail shows it
             .outerjoin(Customer, Customer.id == HandoffTicket.customer_id)
             .outerjoin(Agent, Agent.id == HandoffTicket.agent_id)
             .filter(*conditions).all())
@@ -320,6 +308,33 @@ def queue(language: Union[None, str, Sequence[str]] = None, now: Optional[dateti
     return waiting + active
 
 
+@dataclass(frozen=True)
+class QueueSummary:
+    """One language's queue at a glance, for supervisors."""
+
+    language: str
+    waiting: int
+    active: int
+    longest_wait_seconds: int
+    sla_breaches: int  # open tickets whose first reply is late or overdue
+    agents_online: int
+
+
+def queue_summary(now: Optional[datetime] = None) -> List[QueueSummary]:
+    """Every language's waiting and active counts, longest wait, SLA breaches and agents online."""
+    now = now or datetime.utcnow()
+    views = queue(now=now)
+    languages = list(LANGUAGES) + sorted({v.language for v in views} - set(LANGUAGES))
+    summaries = []
+    for language in languages:
+        mine = [v for v in views if v.language == language]
+        waiting = [v for v in mine if v.status == WAITING]
+        summaries.append(QueueSummary(
+            language, len(waiting), len(mine) - len(waiting), max((v.waiting_seconds for v in waiting), default=0),
+            sum(1 for v in mine if v.sla_breached), agents_online(language, now=now)))
+    return summaries
+
+
 def get_ticket(ticket_id: int, now: Optional[datetime] = None) -> Optional[TicketView]:
     """One ticket as the console lists it, whatever its status."""
     now = now or datetime.utcnow()
@@ -336,26 +351,34 @@ def _average_handling_seconds(session) -> float:
     finished = (session.query(HandoffTicket.taken_at, HandoffTicket.resolved_at)
                 .filter(HandoffTicket.status.in_(OUTCOMES), HandoffTicket.taken_at.isnot(None),
                         HandoffTicket.resolved_at.isnot(None))
-                .order_by(HandoffTicket.resolved_at.desc()).limit(HANDLING_TIME_SAMPLE).all())
+                # updated_at is the resolution time of a closed ticket, and it is indexed.
+                .order_by(HandoffTicket.updated_at.desc()).limit(HANDLING_TIME_SAMPLE).all())
     if not finished:
         return DEFAULT_HANDLING_TIME.total_seconds()
     return sum(max(0.0, (done - taken).total_seconds()) for taken, done in finished) / len(finished)
 
 
+def queue_positions(now: Optional[datetime] = None) -> Dict[int, Tuple[int, int]]:
+    """Every waiting ticket's (1-based place among the waiting tickets of its language, estimated wait
+    in seconds), in one pass: for the queue updates sent to everyone waiting."""
+    with session_scope() as session:
+        waiting = session.query(HandoffTicket.id, HandoffTicket.language, HandoffTicket.priority,
+                                HandoffTicket.created_at).filter(HandoffTicket.status == WAITING).all()
+        handling = _average_handling_seconds(session)
+    by_language: Dict[str, list] = {}
+    for ticket_id, language, priority, created_at in waiting:
+        by_language.setdefault(language, []).append(_queue_key(priority, created_at, ticket_id))
+    positions = {}
+    for language, keys in by_language.items():
+        online = max(1, agents_online(language, now=now))
+        for position, (_, _, ticket_id) in enumerate(sorted(keys), start=1):
+            positions[ticket_id] = (position, int(math.ceil(position * handling / online)))
+    return positions
+
+
 def position_in_queue(ticket_id: int, now: Optional[datetime] = None) -> Tuple[int, int]:
     """(1-based place among the waiting tickets of its language, estimated wait in seconds); (0, 0) if not waiting."""
-    with session_scope() as session:
-        ticket = session.get(HandoffTicket, ticket_id)
-        if ticket is None or ticket.status != WAITING:
-            return 0, 0
-        language = ticket.language
-        mine = _queue_key(ticket.priority, ticket.created_at, ticket.id)
-        others = session.query(HandoffTicket.priority, HandoffTicket.created_at, HandoffTicket.id).filter(
-            HandoffTicket.status == WAITING, HandoffTicket.language == language).all()
-        position = sum(1 for other in others if _queue_key(*other) <= mine)
-        handling = _average_handling_seconds(session)
-    online = max(1, agents_online(language, now=now))
-    return position, int(math.ceil(position * handling / online))
+    return queue_positions(now).get(ticket_id, (0, 0))
 
 
 def queue_version() -> str:

@@ -30,7 +30,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
-from actions.service.handoff import active_ticket_for_sender, add_message, position_in_queue, queue, withdraw_ticket
+from actions.service.handoff import active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -267,8 +267,11 @@ class QueueNotifier:
     async def tell_changes(self) -> int:
         told = 0
         waiting = [t for t in await asyncio.to_thread(queue) if t.status == "waiting"]
+        places = await asyncio.to_thread(queue_positions)
         for ticket in waiting:
-            position, wait = await asyncio.to_thread(position_in_queue, ticket.id)
+            if ticket.id not in places:
+                continue
+            position, wait = places[ticket.id]
             previous = self._told.get(ticket.id)
             if previous is None:  # the bot told the first place at handoff
                 self._told[ticket.id] = (position, self.clock())
