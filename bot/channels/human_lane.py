@@ -27,7 +27,7 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Tex
 from sanic import Blueprint
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
-from rasa.shared.core.events import ConversationResumed
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
 from actions.service.handoff import active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket
@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 HUMAN, SYSTEM, BOT = "human", "system", "bot"
+ACTION_LISTEN = "action_listen"
 RESOLVED_INTENT = "EXTERNAL_human_resolved"
 HANDED_BACK_INTENT = "EXTERNAL_human_handed_back"
 
@@ -225,7 +226,10 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
     async with agent.lock_store.lock(sender_id):
         tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
         if tracker.is_paused():
+            # The pause came straight after action_handoff, with no action_listen: without one the
+            # rules would not see the external intent below as a new user turn.
             tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted(ACTION_LISTEN))
             await agent.tracker_store.save(tracker)
     output = line_for(sender_id, channel).output_channel(sender_id)
     intent = RESOLVED_INTENT if rate else HANDED_BACK_INTENT
