@@ -85,10 +85,21 @@ def bot_texts(customer, author: str = "bot"):
 
 
 def take_and_open(agent, sender: str):
-    row = wait_for(lambda: [r for r in all_css(agent, "#queue-rows tr[data-test=queue-row]")
-                            if r.get_attribute("data-sender-id") == sender])[0]
-    priority = row.get_attribute("data-priority")
-    row.find_element("css selector", "button[data-test=take-ticket]").click()
+    from selenium.common.exceptions import StaleElementReferenceException
+
+    def take():  # the live queue redraws its rows: look the row up afresh on every try
+        try:
+            row = next((r for r in all_css(agent, "#queue-rows tr[data-test=queue-row]")
+                        if r.get_attribute("data-sender-id") == sender), None)
+            if row is None:
+                return None
+            priority = row.get_attribute("data-priority")
+            row.find_element("css selector", "button[data-test=take-ticket]").click()
+            return priority
+        except StaleElementReferenceException:
+            return None
+
+    priority = wait_for(take)
     wait_for(lambda: agent.execute_script("return document.body.dataset.page") == "ticket")
     wait_for(lambda: by_id(agent, "ticket-status").get_attribute("data-status") == "active")
     return priority
