@@ -242,13 +242,14 @@ def test_console_in_a_browser_live_queue_take_and_reply(servers, consoles, brows
     sender = new_sender()
     verify(servers, sender, "13700000003", "7788", "my policies")  # Emily Li (VIP), English
     servers.say(sender, "/request_human")
-    row = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f'[data-test=queue-row][data-sender-id="{sender}"]'))
-    assert row.get_attribute("data-priority") == "vip" and row.get_attribute("data-status") == "waiting"
+    row = f'[data-test=queue-row][data-sender-id="{sender}"]'  # rows are redrawn when the queue changes
+    assert wait_for(lambda: browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-priority")) == "vip"
+    assert browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "waiting"
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=agent-row]"))  # a supervisor's view
-    assert float(row.value_of_css_property("font-size").rstrip("px")) >= 18
+    assert float(browser.find_element(By.CSS_SELECTOR, row).value_of_css_property("font-size").rstrip("px")) >= 18
     browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
 
-    row.find_element(By.CSS_SELECTOR, "[data-test=open-ticket]").click()
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f"{row} [data-test=open-ticket]").click() or True)
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=policy]"))
     assert browser.find_element(By.ID, "verification").get_attribute("data-verified") == "true"
     assert "Emily" in browser.find_element(By.ID, "ticket-summary").text

@@ -160,8 +160,8 @@
       tr.appendChild(who);
       tr.appendChild(el("td", {}, LANGUAGE[ticket.language] || ticket.language));
       tr.appendChild(el("td", {}, ticket.channel));
-      var wait = el("td", { "data-test": "waiting" }, clock(waited(ticket)));
-      if (late) wait.appendChild(el("span", { "class": "badge breach" }, "超时 SLA breached"));
+      var wait = el("td", { "data-test": "waiting" });
+      showWaiting(wait, ticket);
       tr.appendChild(wait);
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
@@ -179,10 +179,36 @@
       return tr;
     }
 
+    function showWaiting(cell, ticket) {
+      var late = breached(ticket);
+      cell.replaceChildren(document.createTextNode(clock(waited(ticket))));
+      if (late) cell.appendChild(el("span", { "class": "badge breach" }, "超时 SLA breached"));
+      var tr = cell.parentNode;
+      if (tr && tr.getAttribute("data-breached") !== String(late)) {
+        tr.setAttribute("data-breached", String(late));
+        tr.classList.toggle("breach", late);
+      }
+    }
+
+    /* Rows are rebuilt only when the queue changes; the focused control is focused again afterwards
+       (keyboard users keep their place). Waiting times tick in place every second. */
     function render() {
-      var rows = $("queue-rows");
+      var rows = $("queue-rows"), focused = document.activeElement, again = null;
+      var focusedRow = focused && focused.closest ? focused.closest("tr[data-ticket-id]") : null;
+      if (focusedRow) again = [focusedRow.getAttribute("data-ticket-id"), focused.getAttribute("data-test")];
       rows.replaceChildren.apply(rows, tickets.map(row));
       $("queue-empty").hidden = tickets.length > 0;
+      if (again) {
+        var target = rows.querySelector('tr[data-ticket-id="' + again[0] + '"] [data-test="' + again[1] + '"]');
+        if (target) target.focus();
+      }
+    }
+
+    function tick() {
+      tickets.forEach(function (ticket) {
+        var cell = $("queue-rows").querySelector('tr[data-ticket-id="' + ticket.id + '"] [data-test="waiting"]');
+        if (cell) showWaiting(cell, ticket);
+      });
     }
 
     var panelShownAt = 0, panelTimer = null;
@@ -228,7 +254,7 @@
           if (who.role === "supervisor") supervisorPanel();
         }
       });
-      window.setInterval(render, 1000);
+      window.setInterval(tick, 1000);
     });
   }
 
