@@ -166,9 +166,17 @@ def api(role: Optional[str] = None) -> Callable:
     return decorate
 
 
+def _body(request: Request) -> Dict[str, Any]:
+    """The JSON object posted, or {} for an empty or malformed body."""
+    try:
+        body = request.json if request.body else None
+    except Exception:  # Sanic refuses malformed JSON with an exception
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
 def _text_of(request: Request) -> Optional[str]:
-    body = request.json if request.body else None
-    text = body.get("text") if isinstance(body, dict) else None
+    text = _body(request).get("text")
     if not isinstance(text, str) or not text.strip():
         return None
     return text.strip()[:MAX_TEXT]
@@ -307,8 +315,7 @@ class ConsoleInput(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             if request.headers.get(CSRF_HEADER) != "1":
                 return _error(403, "csrf", "This request must come from the console page.")
-            body = request.json if request.body else None
-            body = body if isinstance(body, dict) else {}
+            body = _body(request)
             username, password = str(body.get("username") or ""), str(body.get("password") or "")
             try:
                 session = agent_accounts.login(username, password)

@@ -12,7 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from selenium.common.exceptions import WebDriverException
 
-from tests.bot.console_client import PASSWORD, Console, EventWatcher, create_agents
+from tests.bot.console_client import CSRF, PASSWORD, Console, EventWatcher, create_agents
 from tests.servers import MODEL, ROOT, Servers, new_sender, verify
 
 CHROMIUM = "/usr/bin/chromium"
@@ -88,6 +88,8 @@ def test_session_cookie_is_httponly_and_strict(servers):
 
 def test_wrong_passwords_lock_the_account(servers):
     console = Console(servers)
+    garbled = console.http.post(f"{console.base}/login", data="{not json", headers=CSRF, timeout=30)
+    assert garbled.status_code == 401  # a polite refusal, not an error page
     answers = [console.login("locky", f"wrong-password-{attempt}") for attempt in range(5)]
     assert [a.status_code for a in answers[:4]] == [401] * 4
     assert "Wrong username or password" in answers[0].json()["message"]

@@ -165,7 +165,8 @@
       tr.appendChild(wait);
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
-      tr.appendChild(el("td", {}, ticket.summary || ""));
+      var said = ticket.summary && ticket.summary.charAt(0) !== "/" ? ticket.summary : "";  /* not a button payload */
+      tr.appendChild(el("td", {}, said || ticket.intent || ticket.reason || ""));
       var cell = el("td"), actions = el("div", { "class": "row-actions" });
       cell.appendChild(actions);
       actions.appendChild(el("a", { href: BASE + "/ticket/" + ticket.id, "data-test": "open-ticket", "class": "button" },
