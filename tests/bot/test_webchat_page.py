@@ -2,19 +2,17 @@
 
 Hold the big button, speak (espeak-ng speech fed as the microphone), release: the page shows
 the transcript and the bot's reply in large text and plays the spoken reply. The human button
-reaches a person through the REST webhook.
+reaches a person through the page's socket.io connection, even when pressed before it is up.
 """
-import shutil
 import subprocess
 import time
 
 import pytest
 import requests
 
+from tests.browser.chromium import chromium, wait_for
 from tests.servers import MODEL, Servers
 from voice.tts import mandarin_pinyin
-
-CHROMIUM, DRIVER = "/usr/bin/chromium", shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +26,6 @@ def servers(tmp_path_factory):
 
 @pytest.fixture
 def browser(tmp_path):
-    webdriver = pytest.importorskip("selenium.webdriver")
     microphone = tmp_path / "microphone.wav"
     speech = tmp_path / "speech.wav"
     subprocess.run(["espeak-ng", "-v", "cmn-latn-pinyin", "-s", "150", "-w", str(speech),
@@ -36,27 +33,10 @@ def browser(tmp_path):
     # 48 kHz like a real microphone, with silence after the sentence (Chromium loops the file).
     subprocess.run(["ffmpeg", "-loglevel", "error", "-y", "-i", str(speech), "-af", "apad=pad_dur=4",
                     "-ar", "48000", "-ac", "1", str(microphone)], check=True)
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-                 f"--use-file-for-fake-audio-capture={microphone}", "--autoplay-policy=no-user-gesture-required",
-                 "--disable-dev-shm-usage"]:
-        options.add_argument(flag)
-    from selenium.webdriver.chrome.service import Service
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver = chromium(["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+                       f"--use-file-for-fake-audio-capture={microphone}"])
     yield driver
     driver.quit()
-
-
-def wait_for(condition, timeout=90):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.2)
-    raise AssertionError("timed out")
 
 
 def test_the_page_is_served_and_elder_friendly_at_320px(servers, browser):
