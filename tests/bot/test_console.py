@@ -185,8 +185,12 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
         queue_watch.close()
     assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 403  # not her language
 
-    # Handed back: the bot answers this customer again, and their words no longer go to the ticket.
-    lin = consoles["lin"]
+
+def test_hand_back_gives_the_conversation_to_the_bot(servers, consoles):
+    """The bot answers this customer again (not a new handoff), and their words no longer go to the ticket."""
+    lin, sender = consoles["lin"], new_sender()
+    servers.say(sender, "/request_human")
+    ticket_id = lin.ticket_of(sender)["id"]
     assert lin.post(f"/api/tickets/{ticket_id}/handback").status_code == 409  # take it first
     assert lin.post(f"/api/tickets/{ticket_id}/take").status_code == 200
     back = lin.post(f"/api/tickets/{ticket_id}/handback").json()
