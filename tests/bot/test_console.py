@@ -4,7 +4,6 @@ the conversation view, taking (one of two agents wins), replying, notes, resolvi
 Customers reach the lane through the REST webhook (/request_human), as any channel does.
 """
 import json
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -13,9 +12,9 @@ import pytest
 from selenium.common.exceptions import WebDriverException
 
 from tests.bot.console_client import CSRF, PASSWORD, Console, EventWatcher, create_agents
+from tests.browser.chromium import chromium
 from tests.servers import MODEL, ROOT, Servers, new_sender, verify
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var"  # looked at by people, not compared
 ALL_LANGUAGES = ["zh-Hans", "zh-Hant", "yue", "en"]
 PAGES = ["/", "/queue", "/ticket/1"]
@@ -202,16 +201,7 @@ def test_hand_back_gives_the_conversation_to_the_bot(servers, consoles):
 
 @pytest.fixture
 def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--window-size=1400,1600"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
-                              options=options)
+    driver = chromium(["--window-size=1400,1600"])
     yield driver
     driver.quit()
 
