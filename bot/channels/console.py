@@ -14,7 +14,8 @@ without a session; pages redirect to the login page, the API answers 401 JSON.
     POST /login  /logout                      JSON {"username", "password"}; sets/clears the cookie
     GET  /api/me  /api/queue  /api/tickets/<id>  /api/tickets/<id>/messages?after=N
     POST /api/tickets/<id>/take|reply|note|resolve|handback    reply/note: JSON {"text"}
-    GET  /api/agents  /api/audit              supervisors only (403 for agents)
+    GET  /api/agents  /api/audit              supervisors only (403 for agents): agents with presence and
+                                              each language's queue (waiting, longest wait, SLA breaches)
     GET  /api/events[?ticket=<id>&after=N]    server-sent events: queue, message, ticket, logout
 
 Security: the session token is in an HttpOnly, SameSite=Strict cookie scoped to the console
@@ -448,7 +449,7 @@ class ConsoleInput(InputChannel):
         @api(role="supervisor")
         async def agents(request: Request, agent: Any) -> HTTPResponse:
             agent_accounts.record_audit(agent.id, "view_agents")
-            return _json({"agents": agents_json(agent_accounts.list_agents())})
+            return _json({"agents": agents_json(agent_accounts.list_agents()), "queues": plain(handoff.queue_summary())})
 
         @console.route("/api/audit", methods=["GET"])
         @api(role="supervisor")

@@ -101,7 +101,9 @@ def test_wrong_passwords_lock_the_account(servers):
 def test_supervisor_only_views(consoles):
     for path in ("/api/agents", "/api/audit"):
         assert consoles["emma"].get(path).status_code == 403, path
-    agents = {a["username"]: a for a in consoles["boss"].get("/api/agents").json()["agents"]}
+    overview = consoles["boss"].get("/api/agents").json()
+    assert {q["language"] for q in overview["queues"]} >= set(ALL_LANGUAGES)
+    agents = {a["username"]: a for a in overview["agents"]}
     assert agents["lin"]["online"] and not agents["locky"]["online"]
     assert "password_hash" not in json.dumps(agents)
 
@@ -242,6 +244,8 @@ def test_console_in_a_browser_live_queue_take_and_reply(servers, consoles, brows
     assert wait_for(lambda: browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-priority")) == "vip"
     assert browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "waiting"
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=agent-row]"))  # a supervisor's view
+    english = '[data-test=queue-summary-row][data-language="en"] td:nth-child(2)'  # waiting, refreshed every 10 s
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, english).text == "1", timeout=30)  # Emily
     assert float(browser.find_element(By.CSS_SELECTOR, row).value_of_css_property("font-size").rstrip("px")) >= 18
     browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
 

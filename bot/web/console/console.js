@@ -8,7 +8,8 @@
  *                  [data-priority][data-status][data-breached=true|false];
  *                  a[data-test=open-ticket], button[data-test=take-ticket] in each row;
  *                #queue-empty, #sla-target, #queue-scope;
- *                supervisors: #supervisor-panel, #agents-rows > tr[data-test=agent-row][data-username],
+ *                supervisors: #supervisor-panel, #queues-rows > tr[data-test=queue-summary-row][data-language],
+ *                #agents-rows > tr[data-test=agent-row][data-username],
  *                #audit-list > li[data-test=audit-row]
  *   ticket       #ticket-reference, #ticket-status[data-status], #ticket-priority, #ticket-summary,
  *                #ticket-waiting, #transcript > li[data-test=message][data-author=customer|bot|agent|note|system]
@@ -222,6 +223,14 @@
       panelShownAt = Date.now();
       request("GET", "/api/agents").then(function (result) {
         if (!result.ok) return;
+        var queues = $("queues-rows");
+        queues.replaceChildren.apply(queues, result.queues.map(function (q) {
+          var tr = el("tr", { "data-test": "queue-summary-row", "data-language": q.language });
+          if (q.sla_breaches) tr.className = "breach";
+          [LANGUAGE[q.language] || q.language, q.waiting, q.active, clock(q.longest_wait_seconds),
+           q.sla_breaches, q.agents_online].forEach(function (value) { tr.appendChild(el("td", {}, value)); });
+          return tr;
+        }));
         var rows = $("agents-rows");
         rows.replaceChildren.apply(rows, result.agents.map(function (agent) {
           var tr = el("tr", { "data-test": "agent-row", "data-username": agent.username });
