@@ -14,7 +14,8 @@ without a session; pages redirect to the login page, the API answers 401 JSON.
     POST /login  /logout                      JSON {"username", "password"}; sets/clears the cookie
     GET  /api/me  /api/queue  /api/tickets/<id>  /api/tickets/<id>/messages?after=N
     POST /api/tickets/<id>/take|reply|note|resolve|handback    reply/note: JSON {"text"}
-    GET  /api/agents  /api/audit              supervisors only (403 for agents)
+    GET  /api/agents  /api/audit              supervisors only (403 for agents): agents with presence and
+                                              each language's queue (waiting, longest wait, SLA breaches)
     GET  /api/events[?ticket=<id>&after=N]    server-sent events: queue, message, ticket, logout
 
 Security: the session token is in an HttpOnly, SameSite=Strict cookie scoped to the console
@@ -166,9 +167,30 @@ def api(role: Optional[str] = None) -> Callable:
     return decorate
 
 
+def _body(request: Request) -> Dict[str, Any]:
+    """The JSON object posted, or {} for an empty or malformed body."""
+    try:
+        body = request.json if request.body else None
+    except Exception:  # Sanic refuses malformed JSON with an exception
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def ticket_api(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
+    """An API handler about one ticket: called with the ticket's view if this agent may see it."""
+
+    @functools.wraps(handler)
+    async def with_ticket(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
+        view = _ticket_for(agent, ticket_id)
+        if isinstance(view, HTTPResponse):
+            return view
+        return await handler(request, agent, view)
+
+    return with_ticket
+
+
 def _text_of(request: Request) -> Optional[str]:
-    body = request.json if request.body else None
-    text = body.get("text") if isinstance(body, dict) else None
+    text = _body(request).get("text")
     if not isinstance(text, str) or not text.strip():
         return None
     return text.strip()[:MAX_TEXT]
@@ -177,10 +199,6 @@ def _text_of(request: Request) -> Optional[str]:
 def _int_arg(request: Request, name: str, default: int) -> int:
     value = request.args.get(name, "")
     return int(value) if value.isdigit() else default
-
-
-def _view_of(ticket_id: int) -> Optional[Any]:
-    return handoff.get_ticket(ticket_id)
 
 
 def _ticket_for(agent: Any, ticket_id: int) -> Any:
@@ -307,8 +325,7 @@ class ConsoleInput(InputChannel):
         async def login(request: Request) -> HTTPResponse:
             if request.headers.get(CSRF_HEADER) != "1":
                 return _error(403, "csrf", "This request must come from the console page.")
-            body = request.json if request.body else None
-            body = body if isinstance(body, dict) else {}
+            body = _body(request)
             username, password = str(body.get("username") or ""), str(body.get("password") or "")
             try:
                 session = agent_accounts.login(username, password)
@@ -348,108 +365,91 @@ class ConsoleInput(InputChannel):
 
         @console.route("/api/tickets/<ticket_id:int>", methods=["GET"])
         @api()
-        async def ticket(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
+        @ticket_api
+        async def ticket(request: Request, agent: Any, view: Any) -> HTTPResponse:
             return _json(await conversation_json(request, agent, view))
 
         @console.route("/api/tickets/<ticket_id:int>/messages", methods=["GET"])
         @api()
-        async def messages(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
+        @ticket_api
+        async def messages(request: Request, agent: Any, view: Any) -> HTTPResponse:
             after = _int_arg(request, "after", 0)
-            rows = [message_json(m) for m in handoff.ticket_messages(ticket_id, after_id=after)]
-            agent_accounts.record_audit(agent.id, "view_messages", ticket_id=ticket_id,
+            rows = [message_json(m) for m in handoff.ticket_messages(view.id, after_id=after)]
+            agent_accounts.record_audit(agent.id, "view_messages", ticket_id=view.id,
                                         customer_id=view.customer_id, detail=f"after={after}")
             return _json({"messages": rows})
 
         @console.route("/api/tickets/<ticket_id:int>/take", methods=["POST"])
         @api()
-        async def take(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
-            if not handoff.take_ticket(ticket_id, agent.id):  # atomic; audited by the service layer
+        @ticket_api
+        async def take(request: Request, agent: Any, view: Any) -> HTTPResponse:
+            if not handoff.take_ticket(view.id, agent.id):  # atomic; audited by the service layer
                 return _error(409, "taken", "Another agent has already taken this conversation.")
-            view = _view_of(ticket_id)
-            handoff.add_message(ticket_id, "system", f"{agent.display_name} 已接入 joined")  # for the transcript
+            view = handoff.get_ticket(view.id)
+            handoff.add_message(view.id, "system", f"{agent.display_name} 已接入 joined")  # for the transcript
             await _deliver(human_lane.notify_joined(view.sender_id, view.channel, view.language, agent.display_name),
-                           f"announce agent on {ticket_id}")
+                           f"announce agent on {view.id}")
             return _json({"ok": True, "ticket": ticket_json(view)})
-
-        async def held_ticket(agent: Any, ticket_id: int) -> Any:
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
-            if view.status != "active" or view.agent_id != agent.id:
-                return _error(409, "not_yours", "Take this conversation first.")
-            return view
 
         @console.route("/api/tickets/<ticket_id:int>/reply", methods=["POST"])
         @api()
-        async def reply(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
+        @ticket_api
+        async def reply(request: Request, agent: Any, view: Any) -> HTTPResponse:
             text = _text_of(request)
             if text is None:
                 return _error(400, "empty", "Please write a reply first.")
-            view = await held_ticket(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
-            message_id = handoff.handoff_backend().agent_message(ticket_id, agent.id, text)
+            if view.status != handoff.ACTIVE or view.agent_id != agent.id:
+                return _error(409, "not_yours", "Take this conversation first.")
+            message_id = handoff.handoff_backend().agent_message(view.id, agent.id, text)
             delivered = await _deliver(human_lane.send_to_customer(
                 view.sender_id, view.channel,
                 human_lane.LaneMessage(text, human_lane.HUMAN, agent.display_name, view.language),
-            ), f"deliver reply on {ticket_id}")
-            agent_accounts.record_audit(agent.id, "reply", ticket_id=ticket_id, customer_id=view.customer_id,
+            ), f"deliver reply on {view.id}")
+            agent_accounts.record_audit(agent.id, "reply", ticket_id=view.id, customer_id=view.customer_id,
                                         detail=f"message={message_id} delivered={delivered}")
             return _json({"ok": True, "id": message_id, "delivered": delivered})
 
         @console.route("/api/tickets/<ticket_id:int>/note", methods=["POST"])
         @api()
-        async def note(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
+        @ticket_api
+        async def note(request: Request, agent: Any, view: Any) -> HTTPResponse:
             text = _text_of(request)
             if text is None:
                 return _error(400, "empty", "Please write a note first.")
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
-            message_id = handoff.add_message(ticket_id, "note", text, agent_id=agent.id)
-            agent_accounts.record_audit(agent.id, "note", ticket_id=ticket_id, customer_id=view.customer_id,
+            message_id = handoff.add_message(view.id, "note", text, agent_id=agent.id)
+            agent_accounts.record_audit(agent.id, "note", ticket_id=view.id, customer_id=view.customer_id,
                                         detail=f"message={message_id}")
             return _json({"ok": True, "id": message_id})
 
-        async def finish(request: Request, agent: Any, ticket_id: int, outcome: str) -> HTTPResponse:
-            view = _ticket_for(agent, ticket_id)
-            if isinstance(view, HTTPResponse):
-                return view
+        async def finish(request: Request, agent: Any, view: Any, outcome: str) -> HTTPResponse:
             if agent.role != "supervisor" and view.agent_id != agent.id:
                 return _error(409, "not_yours", "Take this conversation first.")
-            finished = handoff.handoff_backend().resolve(ticket_id, agent.id, outcome)  # audited there
+            finished = handoff.handoff_backend().resolve(view.id, agent.id, outcome)  # audited there
             if finished is None:
                 return _error(409, "closed", "This conversation is already closed.")
-            handoff.add_message(ticket_id, "system", f"{agent.display_name}: {OUTCOME_NOTES[outcome]}")
+            handoff.add_message(view.id, "system", f"{agent.display_name}: {OUTCOME_NOTES[outcome]}")
             resumed = await _deliver(human_lane.resume_bot(
                 request.app.ctx.agent, finished.sender_id, finished.channel, rate=outcome == handoff.RESOLVED,
-            ), f"resume the bot after {ticket_id}")
+            ), f"resume the bot after {view.id}")
             return _json({"ok": True, "ticket": ticket_json(finished), "bot_resumed": resumed})
 
         @console.route("/api/tickets/<ticket_id:int>/resolve", methods=["POST"])
         @api()
-        async def resolve(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            return await finish(request, agent, ticket_id, handoff.RESOLVED)
+        @ticket_api
+        async def resolve(request: Request, agent: Any, view: Any) -> HTTPResponse:
+            return await finish(request, agent, view, handoff.RESOLVED)
 
         @console.route("/api/tickets/<ticket_id:int>/handback", methods=["POST"])
         @api()
-        async def handback(request: Request, agent: Any, ticket_id: int) -> HTTPResponse:
-            return await finish(request, agent, ticket_id, handoff.HANDED_BACK)
+        @ticket_api
+        async def handback(request: Request, agent: Any, view: Any) -> HTTPResponse:
+            return await finish(request, agent, view, handoff.HANDED_BACK)
 
         @console.route("/api/agents", methods=["GET"])
         @api(role="supervisor")
         async def agents(request: Request, agent: Any) -> HTTPResponse:
             agent_accounts.record_audit(agent.id, "view_agents")
-            return _json({"agents": agents_json(agent_accounts.list_agents())})
+            return _json({"agents": agents_json(agent_accounts.list_agents()), "queues": plain(handoff.queue_summary())})
 
         @console.route("/api/audit", methods=["GET"])
         @api(role="supervisor")
@@ -487,7 +487,7 @@ def _changes(agent: Any, ticket_id: Optional[int], after: int) -> Tuple[str, int
             row = message_json(message)
             after = max(after, int(row.get("id") or 0))
             events.append(_sse("message", row))
-        view = _view_of(ticket_id)
+        view = handoff.get_ticket(ticket_id)
         if view is not None:
             events.append(_sse("ticket", ticket_json(view)))
     return "".join(events), after

@@ -10,6 +10,7 @@ from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
 import requests
 
+from tests.browser.chromium import wait_for
 from tests.servers import ROOT, Servers
 
 CSRF = {"X-Anxin-Console": "1"}
@@ -98,13 +99,7 @@ class EventWatcher:
             pass  # closed
 
     def wait_for(self, condition: Callable[[], object], timeout: float = 60) -> object:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            value = condition()
-            if value:
-                return value
-            time.sleep(0.01)
-        raise AssertionError("the event stream did not show it in time")
+        return wait_for(condition, timeout)  # the reader thread timestamps events; this only waits
 
     def close(self) -> None:
         self.response.close()

@@ -4,7 +4,6 @@ the conversation view, taking (one of two agents wins), replying, notes, resolvi
 Customers reach the lane through the REST webhook (/request_human), as any channel does.
 """
 import json
-import shutil
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -12,10 +11,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from selenium.common.exceptions import WebDriverException
 
-from tests.bot.console_client import PASSWORD, Console, EventWatcher, create_agents
+from tests.bot.console_client import CSRF, PASSWORD, Console, EventWatcher, create_agents
+from tests.browser.chromium import chromium
 from tests.servers import MODEL, ROOT, Servers, new_sender, verify
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = ROOT / "var"  # looked at by people, not compared
 ALL_LANGUAGES = ["zh-Hans", "zh-Hant", "yue", "en"]
 PAGES = ["/", "/queue", "/ticket/1"]
@@ -88,6 +87,8 @@ def test_session_cookie_is_httponly_and_strict(servers):
 
 def test_wrong_passwords_lock_the_account(servers):
     console = Console(servers)
+    garbled = console.http.post(f"{console.base}/login", data="{not json", headers=CSRF, timeout=30)
+    assert garbled.status_code == 401  # a polite refusal, not an error page
     answers = [console.login("locky", f"wrong-password-{attempt}") for attempt in range(5)]
     assert [a.status_code for a in answers[:4]] == [401] * 4
     assert "Wrong username or password" in answers[0].json()["message"]
@@ -100,7 +101,9 @@ def test_wrong_passwords_lock_the_account(servers):
 def test_supervisor_only_views(consoles):
     for path in ("/api/agents", "/api/audit"):
         assert consoles["emma"].get(path).status_code == 403, path
-    agents = {a["username"]: a for a in consoles["boss"].get("/api/agents").json()["agents"]}
+    overview = consoles["boss"].get("/api/agents").json()
+    assert {q["language"] for q in overview["queues"]} >= set(ALL_LANGUAGES)
+    agents = {a["username"]: a for a in overview["agents"]}
     assert agents["lin"]["online"] and not agents["locky"]["online"]
     assert "password_hash" not in json.dumps(agents)
 
@@ -183,8 +186,12 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
         queue_watch.close()
     assert consoles["emma"].get(f"/api/events?ticket={ticket_id}").status_code == 403  # not her language
 
-    # Handed back: the bot answers this customer again, and their words no longer go to the ticket.
-    lin = consoles["lin"]
+
+def test_hand_back_gives_the_conversation_to_the_bot(servers, consoles):
+    """The bot answers this customer again (not a new handoff), and their words no longer go to the ticket."""
+    lin, sender = consoles["lin"], new_sender()
+    servers.say(sender, "/request_human")
+    ticket_id = lin.ticket_of(sender)["id"]
     assert lin.post(f"/api/tickets/{ticket_id}/handback").status_code == 409  # take it first
     assert lin.post(f"/api/tickets/{ticket_id}/take").status_code == 200
     back = lin.post(f"/api/tickets/{ticket_id}/handback").json()
@@ -196,16 +203,7 @@ def test_event_stream_shows_new_tickets_and_messages(servers, consoles):
 
 @pytest.fixture
 def browser():
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--window-size=1400,1600"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"),
-                              options=options)
+    driver = chromium(["--window-size=1400,1600"])
     yield driver
     driver.quit()
 
@@ -242,13 +240,16 @@ def test_console_in_a_browser_live_queue_take_and_reply(servers, consoles, brows
     sender = new_sender()
     verify(servers, sender, "13700000003", "7788", "my policies")  # Emily Li (VIP), English
     servers.say(sender, "/request_human")
-    row = wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f'[data-test=queue-row][data-sender-id="{sender}"]'))
-    assert row.get_attribute("data-priority") == "vip" and row.get_attribute("data-status") == "waiting"
+    row = f'[data-test=queue-row][data-sender-id="{sender}"]'  # rows are redrawn when the queue changes
+    assert wait_for(lambda: browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-priority")) == "vip"
+    assert browser.find_element(By.CSS_SELECTOR, row).get_attribute("data-status") == "waiting"
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=agent-row]"))  # a supervisor's view
-    assert float(row.value_of_css_property("font-size").rstrip("px")) >= 18
+    english = '[data-test=queue-summary-row][data-language="en"] td:nth-child(2)'  # waiting, refreshed every 10 s
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, english).text == "1", timeout=30)  # Emily
+    assert float(browser.find_element(By.CSS_SELECTOR, row).value_of_css_property("font-size").rstrip("px")) >= 18
     browser.save_screenshot(str(SCREENSHOTS / "console-queue.png"))
 
-    row.find_element(By.CSS_SELECTOR, "[data-test=open-ticket]").click()
+    wait_for(lambda: browser.find_element(By.CSS_SELECTOR, f"{row} [data-test=open-ticket]").click() or True)
     wait_for(lambda: browser.find_elements(By.CSS_SELECTOR, "[data-test=policy]"))
     assert browser.find_element(By.ID, "verification").get_attribute("data-verified") == "true"
     assert "Emily" in browser.find_element(By.ID, "ticket-summary").text

@@ -8,7 +8,8 @@
  *                  [data-priority][data-status][data-breached=true|false];
  *                  a[data-test=open-ticket], button[data-test=take-ticket] in each row;
  *                #queue-empty, #sla-target, #queue-scope;
- *                supervisors: #supervisor-panel, #agents-rows > tr[data-test=agent-row][data-username],
+ *                supervisors: #supervisor-panel, #queues-rows > tr[data-test=queue-summary-row][data-language],
+ *                #agents-rows > tr[data-test=agent-row][data-username],
  *                #audit-list > li[data-test=audit-row]
  *   ticket       #ticket-reference, #ticket-status[data-status], #ticket-priority, #ticket-summary,
  *                #ticket-waiting, #transcript > li[data-test=message][data-author=customer|bot|agent|note|system]
@@ -160,12 +161,13 @@
       tr.appendChild(who);
       tr.appendChild(el("td", {}, LANGUAGE[ticket.language] || ticket.language));
       tr.appendChild(el("td", {}, ticket.channel));
-      var wait = el("td", { "data-test": "waiting" }, clock(waited(ticket)));
-      if (late) wait.appendChild(el("span", { "class": "badge breach" }, "超时 SLA breached"));
+      var wait = el("td", { "data-test": "waiting" });
+      showWaiting(wait, ticket);
       tr.appendChild(wait);
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
-      tr.appendChild(el("td", {}, ticket.summary || ""));
+      var said = ticket.summary && ticket.summary.charAt(0) !== "/" ? ticket.summary : "";  /* not a button payload */
+      tr.appendChild(el("td", {}, said || ticket.intent || ticket.reason || ""));
       var cell = el("td"), actions = el("div", { "class": "row-actions" });
       cell.appendChild(actions);
       actions.appendChild(el("a", { href: BASE + "/ticket/" + ticket.id, "data-test": "open-ticket", "class": "button" },
@@ -179,10 +181,36 @@
       return tr;
     }
 
+    function showWaiting(cell, ticket) {
+      var late = breached(ticket);
+      cell.replaceChildren(document.createTextNode(clock(waited(ticket))));
+      if (late) cell.appendChild(el("span", { "class": "badge breach" }, "超时 SLA breached"));
+      var tr = cell.parentNode;
+      if (tr && tr.getAttribute("data-breached") !== String(late)) {
+        tr.setAttribute("data-breached", String(late));
+        tr.classList.toggle("breach", late);
+      }
+    }
+
+    /* Rows are rebuilt only when the queue changes; the focused control is focused again afterwards
+       (keyboard users keep their place). Waiting times tick in place every second. */
     function render() {
-      var rows = $("queue-rows");
+      var rows = $("queue-rows"), focused = document.activeElement, again = null;
+      var focusedRow = focused && focused.closest ? focused.closest("tr[data-ticket-id]") : null;
+      if (focusedRow) again = [focusedRow.getAttribute("data-ticket-id"), focused.getAttribute("data-test")];
       rows.replaceChildren.apply(rows, tickets.map(row));
       $("queue-empty").hidden = tickets.length > 0;
+      if (again) {
+        var target = rows.querySelector('tr[data-ticket-id="' + again[0] + '"] [data-test="' + again[1] + '"]');
+        if (target) target.focus();
+      }
+    }
+
+    function tick() {
+      tickets.forEach(function (ticket) {
+        var cell = $("queue-rows").querySelector('tr[data-ticket-id="' + ticket.id + '"] [data-test="waiting"]');
+        if (cell) showWaiting(cell, ticket);
+      });
     }
 
     var panelShownAt = 0, panelTimer = null;
@@ -195,6 +223,14 @@
       panelShownAt = Date.now();
       request("GET", "/api/agents").then(function (result) {
         if (!result.ok) return;
+        var queues = $("queues-rows");
+        queues.replaceChildren.apply(queues, result.queues.map(function (q) {
+          var tr = el("tr", { "data-test": "queue-summary-row", "data-language": q.language });
+          if (q.sla_breaches) tr.className = "breach";
+          [LANGUAGE[q.language] || q.language, q.waiting, q.active, clock(q.longest_wait_seconds),
+           q.sla_breaches, q.agents_online].forEach(function (value) { tr.appendChild(el("td", {}, value)); });
+          return tr;
+        }));
         var rows = $("agents-rows");
         rows.replaceChildren.apply(rows, result.agents.map(function (agent) {
           var tr = el("tr", { "data-test": "agent-row", "data-username": agent.username });
@@ -228,7 +264,7 @@
           if (who.role === "supervisor") supervisorPanel();
         }
       });
-      window.setInterval(render, 1000);
+      window.setInterval(tick, 1000);
     });
   }
 
