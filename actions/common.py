@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
+from actions.service.formatting import mask_id_answer
 from actions.service.interactions import Interaction
 from actions.service.language import DEFAULT_LANGUAGE, to_simplified, to_traditional
 
@@ -47,7 +48,7 @@ def transcript_of(tracker: Tracker, limit: int = 40) -> List[Tuple[str, str]]:
     lines = []
     for event in tracker.events:
         if event.get("event") == "user" and event.get("text"):
-            lines.append(("customer", event["text"]))
+            lines.append(("customer", mask_id_answer(event["text"])))  # stored for agents: no ID digits
         elif event.get("event") == "bot" and event.get("text"):
             lines.append(("bot", event["text"]))
     return lines[-limit:]

@@ -49,6 +49,14 @@ def mask_account(account: str) -> str:
 _LONG_DIGIT_RUN = re.compile(r"(?<![A-Za-z0-9\-])\d(?:[ \-]?\d){6,}")
 
 
+_ID_TAIL = re.compile(r"^\s*\d{3}[\dXx]\s*$")  # a message that is only an ID card's last 4 characters
+
+
+def mask_id_answer(text: str) -> str:
+    """'****' for a message that is only the last 4 characters of an ID card (the identity check's answer)."""
+    return "****" if _ID_TAIL.match(text or "") else text
+
+
 def mask_digits_in_text(text: str) -> str:
     """Mask phone, card and ID numbers in free text (before logging or storing transcripts)."""
     return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), text or "")

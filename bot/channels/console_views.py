@@ -6,7 +6,6 @@ be tested without a server. Every number a customer typed is masked before it le
 from __future__ import annotations
 
 import dataclasses
-import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
@@ -14,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from actions.service.agents import ONLINE_WINDOW, serves
 from actions.service.claims import CLAIM_STEPS, DECLINED, list_claims
 from actions.service.db import session_scope
-from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_phone, money
+from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_id_answer, mask_phone, money
 from actions.service.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
 from actions.service.models import Agent
 from actions.service.policies import list_policies
@@ -29,7 +28,6 @@ CLOSED_CLAIM_STATUSES = (CLAIM_STEPS[-1], DECLINED)
 _HIDDEN_SLOTS = {"id_last4": lambda value: "****"}
 _PHONE_SLOTS = ("phone", "new_phone", "claim_contact_phone")
 _ACCOUNT_SLOTS = ("new_account",)
-_ID_TAIL = re.compile(r"^\s*\d{3}[\dXx]\s*$")  # a line that is only an ID card's last 4 characters
 _INTERNAL_SLOTS = ("requested_slot", "session_started_metadata")
 _HANDOFF_INTENTS = ("request_human",)
 
@@ -158,7 +156,7 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
 def stored_transcript(lines: Iterable[Tuple[str, str]]) -> List[Dict[str, Any]]:
     """The ticket's own (who, text) copy, used when the tracker is not available."""
     return [{"author": who if who in AUTHORS else "customer",
-             "text": "****" if who == "customer" and _ID_TAIL.match(said) else mask_digits_in_text(said), "at": None}
+             "text": mask_digits_in_text(mask_id_answer(said) if who == "customer" else said), "at": None}
             for who, said in lines][-TRANSCRIPT_LIMIT:]
 
 

@@ -423,7 +423,8 @@ def test_handoff_stops_an_active_form_and_stores_the_transcript(demo_db):
         {"pending_request": "query_policy", "requested_slot": "id_last4"},
         intent="request_human", text="转人工", active_loop="verify_identity_form",
         events=[user("我要查保单", "query_policy"), bot("请告诉我您的手机号码。"), user("13800000001"),
-                bot("请告诉我您身份证号码的最后4位。"), user("转人工", "request_human")],
+                bot("请告诉我您身份证号码的最后4位。"), user("582X"), bot("对不上，请再说一次。"),
+                user("转人工", "request_human")],
     )
     events, dispatcher = run(ActionHandoff(), tracker)
     assert events == [SlotSet("pending_request", None), ActiveLoop(None), SlotSet("requested_slot", None)]
@@ -437,6 +438,8 @@ def test_handoff_stops_an_active_form_and_stores_the_transcript(demo_db):
                                  "bot: 请告诉我您的手机号码。\n"
                                  "customer: ****0001\n"
                                  "bot: 请告诉我您身份证号码的最后4位。\n"
+                                 "customer: ****\n"  # the ID answer is not kept for the agent
+                                 "bot: 对不上，请再说一次。\n"
                                  "customer: 转人工")
     assert "13800000001" not in ticket.transcript
 
