@@ -98,4 +98,4 @@ def test_an_angry_customer_is_offered_a_person_at_once(servers):
     messages = servers.say(sender, "气死我了！！你们理赔太慢了，我要投诉")
     assert "转人工" in texts(messages) or any(
         b.get("payload") == "/request_human" for m in messages for b in m.get("buttons", []))
-    assert "转接人工" in texts(servers.say(sender, "/request_human"))
+    assert "人工客服" in texts(servers.say(sender, "/request_human"))
