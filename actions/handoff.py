@@ -4,17 +4,40 @@ from __future__ import annotations
 from typing import List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import consecutive_fallbacks, intent_of, interaction_of, transcript_of
-from actions.service.handoff import open_handoff_ticket
+from actions.common import button, consecutive_fallbacks, intent_of, interaction_of, language_of, service_completed, \
+    transcript_of
+from actions.service.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
+    callback_due_at, offered_choices
+from actions.service.formatting import date_and_time
+from actions.service.handoff import open_handoff_ticket, schedule_callback, service_open
 from actions.service.interactions import FALLBACK, record_service_event
+
+_CALLBACK_TITLES = {
+    SOON: {"zh-Hans": "一小时内", "en": "Within an hour"},
+    TODAY_EVENING: {"zh-Hans": "今天傍晚", "en": "This evening"},
+    TOMORROW_MORNING: {"zh-Hans": "明天上午", "en": "Tomorrow morning"},
+    TOMORROW_AFTERNOON: {"zh-Hans": "明天下午", "en": "Tomorrow afternoon"},
+}
+
+
+def callback_buttons(language: str) -> List[dict]:
+    """One big button per call-back time still possible, in the customer's language."""
+    titles_language = "en" if language == "en" else "zh-Hans"
+    return [button(_CALLBACK_TITLES[choice][titles_language], f'/inform{{"callback_time":"{choice}"}}', language)
+            for choice in offered_choices(service_open())]
 
 
 class ActionHandoff(Action):
-    """One press or one word, from any state: stop any form and open a ticket with the transcript."""
+    """One press or one word, from any state: stop any form and put the customer in the queue for a person.
+
+    With a person available the bot pauses (Rasa then ignores the conversation; the channels carry
+    the customer's words to the agent) and says the place in the queue. Without one it says so at
+    once, offers call-back times and stays usable.
+    """
 
     def name(self) -> Text:
         return "action_handoff"
@@ -23,12 +46,49 @@ class ActionHandoff(Action):
         # Why: request_human, or the request that could not be finished here (e.g. a claim with no policy).
         reason = intent_of(tracker) or "request_human"
         ticket = open_handoff_ticket(interaction_of(tracker), reason, transcript_of(tracker),
-                                     summary=tracker.latest_message.get("text") or "")
-        dispatcher.utter_message(response="utter_handoff", ticket=ticket.reference)
+                                     summary=tracker.latest_message.get("text") or "",
+                                     caller_phone=tracker.get_slot("phone"))
         events: List[EventType] = [SlotSet("pending_request", None)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]
-        return events
+        if not ticket.staffed:
+            dispatcher.utter_message(response="utter_handoff_unavailable", ticket=ticket.reference,
+                                     buttons=callback_buttons(language_of(tracker)))
+            return events
+        minutes = max(1, round(ticket.estimated_wait_seconds / 60))
+        dispatcher.utter_message(response="utter_handoff" if ticket.position <= 1 else "utter_handoff_queued",
+                                 ticket=ticket.reference, ahead=ticket.position - 1, minutes=minutes)
+        return events + [ConversationPaused()]
+
+
+class ActionScheduleCallback(Action):
+    """The customer picked a call-back time (a button): store it as a task for the service team."""
+
+    def name(self) -> Text:
+        return "action_schedule_callback"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        choice = next(tracker.get_latest_entity_values("callback_time"), None)
+        due_at = callback_due_at(choice or "")
+        if due_at is None:
+            dispatcher.utter_message(response="utter_ask_callback_time", buttons=callback_buttons(language_of(tracker)))
+            return []
+        schedule_callback(interaction_of(tracker, "request_human"), due_at)
+        dispatcher.utter_message(response="utter_callback_scheduled",
+                                 when=date_and_time(due_at, language_of(tracker)))
+        return []
+
+
+class ActionHumanLeft(Action):
+    """The agent resolved the conversation: the bot is back, and the human service gets one rating."""
+
+    def name(self) -> Text:
+        return "action_human_left"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        dispatcher.utter_message(response="utter_human_left")
+        # One rating per human service, even when a self-service flow was rated earlier.
+        return [service_completed(), SlotSet("rating_asked", False)]
 
 
 class ActionFallback(Action):

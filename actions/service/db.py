@@ -54,6 +54,12 @@ def add_missing_columns(engine: Engine) -> None:
                 if column.name not in present:
                     kind = column.type.compile(dialect=engine.dialect)
                     connection.exec_driver_sql(f'ALTER TABLE {table.name} ADD COLUMN "{column.name}" {kind}')
+        # Indexes a newer release declares on an older table (create_all makes them for new tables only).
+        for table in Base.metadata.sorted_tables:
+            present = {index["name"] for index in inspector.get_indexes(table.name)}
+            for index in table.indexes:
+                if index.name not in present:
+                    index.create(connection, checkfirst=True)
 
 
 @lru_cache(maxsize=None)

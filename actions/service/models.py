@@ -54,6 +54,7 @@ class Customer(Base):
     language = Column(String(8), default="zh-Hans")
     dialect = Column(String(40), default="")
     address = Column(String(200), default="")
+    tier = Column(String(20), default="standard")  # standard | vip; NULL (older rows) reads as standard
     policies = relationship("Policy", back_populates="customer", order_by="Policy.number")
 
 
@@ -242,14 +243,27 @@ class LoanApplication(Base):
 
 
 class HandoffTicket(InteractionColumns, Base):
-    """A request to reach a human, with what the customer already said."""
+    """A request to reach a human, with what the customer already said.
+
+    status: waiting (queued, bot paused) -> active (an agent took it) -> resolved | handed_back;
+    unstaffed (nobody could answer: the bot stays on) -> callback (a call back was booked).
+    The columns after `status` came with the agent console (issue 4): nullable, so
+    db.add_missing_columns adds them to an older database.
+    """
 
     __tablename__ = "handoff_tickets"
     id = Column(Integer, primary_key=True)
     reason = Column(String(60))
     summary = Column(Text, default="")
     transcript = Column(Text, default="")
-    status = Column(String(20), default="waiting")
+    status = Column(String(20), default="waiting", index=True)
+    priority = Column(String(10), nullable=True)  # senior | vip | standard (NULL in older rows: standard)
+    caller_phone = Column(String(20), nullable=True)  # masked
+    agent_id = Column(ForeignKey("agents.id"), nullable=True)
+    taken_at = Column(DateTime, nullable=True)
+    first_response_at = Column(DateTime, nullable=True)
+    resolved_at = Column(DateTime, nullable=True)
+    updated_at = Column(DateTime, nullable=True, index=True)  # every change: the console's change marker
 
 
 class ChangeRecord(Base):
@@ -424,3 +438,61 @@ class TelegramChat(Base):
     language = Column(String(8), default="")
     elder_mode = Column(Boolean, default=False)
     updated_at = Column(DateTime, default=datetime.utcnow, onupdate=datetime.utcnow)
+
+
+# --- human lane: agents and the console (issue 4) ---------------------------------------------------
+
+
+class Agent(Base):
+    """A staff member who answers handed-off customers. Only a scrypt hash of the password is kept."""
+
+    __tablename__ = "agents"
+    id = Column(Integer, primary_key=True)
+    username = Column(String(60), unique=True, nullable=False)
+    display_name = Column(String(80), nullable=False)
+    role = Column(String(20), nullable=False, default="agent")  # agent | supervisor
+    skills = Column(String(80), nullable=False, default="")  # comma-separated language codes
+    password_hash = Column(String(200), nullable=False)
+    active = Column(Boolean, nullable=False, default=True)
+    failed_logins = Column(Integer, nullable=False, default=0)
+    failures_since = Column(DateTime, nullable=True)  # start of the current window of wrong passwords
+    locked_until = Column(DateTime, nullable=True)
+    last_seen_at = Column(DateTime, nullable=True, index=True)
+    created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class AgentSession(Base):
+    """A logged-in console session. The token itself is never stored, only its SHA-256."""
+
+    __tablename__ = "agent_sessions"
+    token_hash = Column(String(64), primary_key=True)
+    agent_id = Column(ForeignKey("agents.id"), index=True, nullable=False)
+    created_at = Column(DateTime, nullable=False)
+    last_used_at = Column(DateTime, nullable=False)
+    expires_at = Column(DateTime, nullable=False)  # absolute end, whatever the activity
+
+
+class AuditEntry(Base):
+    """Who did what to which ticket or customer, and when: logins, views of customer data, takes, replies."""
+
+    __tablename__ = "audit_log"
+    id = Column(Integer, primary_key=True)
+    agent_id = Column(ForeignKey("agents.id"), nullable=True, index=True)
+    action = Column(String(40), nullable=False)
+    ticket_id = Column(ForeignKey("handoff_tickets.id"), nullable=True)
+    customer_id = Column(ForeignKey("customers.id"), nullable=True, index=True)
+    detail = Column(String(300), default="")
+    created_at = Column(DateTime, default=datetime.utcnow, index=True)
+
+
+class HandoffMessage(Base):
+    """One line of a handed-off conversation: the customer, the bot, an agent, a private note, a notice."""
+
+    __tablename__ = "handoff_messages"
+    id = Column(Integer, primary_key=True)
+    ticket_id = Column(ForeignKey("handoff_tickets.id"), nullable=False)
+    author = Column(String(10), nullable=False)  # customer | bot | agent | note | system
+    text = Column(Text, nullable=False)
+    agent_id = Column(ForeignKey("agents.id"), nullable=True)
+    created_at = Column(DateTime, default=datetime.utcnow)
+    __table_args__ = (Index("ix_handoff_messages_ticket_id", "ticket_id", "id"),)

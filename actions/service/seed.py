@@ -10,6 +10,7 @@ from typing import Optional
 import yaml
 from dateutil.relativedelta import relativedelta
 
+from actions.service.agents import ensure_demo_agents
 from actions.service.db import session_scope
 from actions.service.identity import hash_id_last4
 from actions.service.models import Claim, ClaimStatusChange, Customer, FamilyLink, Payment, Policy
@@ -27,12 +28,16 @@ def seed_demo_data(today: Optional[date] = None, seed_file: Path = SEED_FILE, ur
     added = 0
     with session_scope(url) as session:
         for person in spec["customers"]:
-            if session.query(Customer).filter_by(phone=person["phone"]).first():
+            existing = session.query(Customer).filter_by(phone=person["phone"]).first()
+            if existing:
+                if existing.tier is None:  # seeded before tiers existed
+                    existing.tier = person.get("tier", "standard")
                 continue
             customer = Customer(
                 name=person["name"], name_en=person["name_en"], birth_date=person["birth_date"],
                 phone=person["phone"], id_last4_hash=hash_id_last4(person["id_last4"]),
                 language=person["language"], dialect=person["dialect"], address=person["address"],
+                tier=person.get("tier", "standard"),
             )
             session.add(customer)
             for item in person["policies"]:
@@ -96,6 +101,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.parse_args()
     print(f"seeded {seed_demo_data()} demo customers")
+    for username, password in ensure_demo_agents().items():
+        print(f"Agent console login: {username} / {password} (shown once; "
+              f"new one: python -m actions.service.staff_cli agent-password {username})")
 
 
 if __name__ == "__main__":

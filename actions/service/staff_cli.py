@@ -5,14 +5,20 @@
     python -m actions.service.staff_cli work-orders [--overdue]
     python -m actions.service.staff_cli work-order TS-2026123456 responded|resolved [--resolution TEXT]
     python -m actions.service.staff_cli callbacks
+    python -m actions.service.staff_cli agent-add USERNAME --name "小李 Li" [--role supervisor] [--skills zh-Hans,yue]
+    python -m actions.service.staff_cli agent-password USERNAME     (prompts; the password is not echoed)
+    python -m actions.service.staff_cli agents
+    python -m actions.service.staff_cli audit [--limit 50]
 """
 from __future__ import annotations
 
 import argparse
+import getpass
 import sys
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional
 
+from actions.service.agents import LANGUAGES, ROLES, audit_log, create_agent, list_agents, set_password
 from actions.service.claims import CLAIM_STEPS, DECLINED, ClaimError, list_claims, open_callbacks, set_claim_status
 from actions.service.complaints import (
     RESOLVED, RESPONDED, ComplaintStatus, overdue_work_orders, update_work_order, work_orders,
@@ -34,6 +40,22 @@ def _print_order(status: ComplaintStatus) -> None:
           f"first response by {status.first_response_due:%Y-%m-%d %H:%M}  resolve by {status.resolution_due:%Y-%m-%d}")
 
 
+def _skills(text: str):
+    skills = tuple(skill.strip() for skill in text.split(",") if skill.strip())
+    unknown = [skill for skill in skills if skill not in LANGUAGES]
+    if unknown or not skills:
+        raise argparse.ArgumentTypeError(f"skills are comma-separated codes from {', '.join(LANGUAGES)}")
+    return skills
+
+
+def _new_password() -> str:
+    """Asked twice without echo, so it never lands in the shell history or on screen."""
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise ValueError("the two passwords differ")
+    return first
+
+
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description="Anxin staff commands")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -51,6 +73,16 @@ def main(argv: Optional[List[str]] = None) -> int:
     order.add_argument("status", choices=(RESPONDED, RESOLVED))
     order.add_argument("--resolution", default="")
     commands.add_parser("callbacks", help="open call-back tasks, most urgent first")
+    add = commands.add_parser("agent-add", help="a new console account (asks for its password)")
+    add.add_argument("username")
+    add.add_argument("--name", required=True, help="shown to customers, e.g. '小李 Li'")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--skills", type=_skills, default=LANGUAGES, help="comma-separated, default all")
+    reset = commands.add_parser("agent-password", help="set a new password (ends the agent's sessions)")
+    reset.add_argument("username")
+    commands.add_parser("agents", help="console accounts")
+    audit = commands.add_parser("audit", help="the newest audit-log entries")
+    audit.add_argument("--limit", type=int, default=50)
     args = parser.parse_args(argv)
 
     try:
@@ -75,7 +107,19 @@ def main(argv: Optional[List[str]] = None) -> int:
         elif args.command == "callbacks":
             for task in open_callbacks():
                 print(f"{task.due_at:%Y-%m-%d %H:%M}  {mask_phone(task.phone)}  {task.reason}  {task.subject}")
-    except (ClaimError, ValueError) as error:
+        elif args.command == "agent-add":
+            account = create_agent(args.username, _new_password(), args.name, role=args.role, skills=args.skills)
+            print(f"added {account.username} ({account.role}, {','.join(account.skills)})")
+        elif args.command == "agent-password":
+            print(f"new password set for {set_password(args.username, _new_password()).username}")
+        elif args.command == "agents":
+            for account in list_agents():
+                print(f"{account.username:<16} {account.role:<10} {','.join(account.skills):<26} {account.display_name}")
+        elif args.command == "audit":
+            for entry in audit_log(args.limit):
+                print(f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.agent_name or '-':<14} {entry.action:<16} "
+                      f"{entry.ticket_id or '':<6} {entry.customer_id or '':<6} {entry.detail}")
+    except (ClaimError, ValueError) as error:  # AgentError is a ValueError
         print(f"refused: {error}", file=sys.stderr)
         return 1
     return 0

@@ -69,7 +69,16 @@ button .en{color:#fff;font-size:20px}
 .ok{font-size:32px;font-weight:bold;color:#1B5E20;margin:8px 0}
 .ok .en{font-size:24px;color:#1B5E20}
 .note{font-size:18px;color:#333}
+main{padding-bottom:110px}
+a.human{position:fixed;right:12px;bottom:12px;min-width:96px;min-height:72px;padding:8px 12px;border-radius:14px;
+background:#B3261E;color:#fff;font-size:22px;font-weight:bold;line-height:1.3;text-align:center;text-decoration:none;
+border:3px solid #7A1A14}
+a.human .en{color:#fff;font-size:16px}
+a.human:focus,a.human:hover{outline:4px solid #FFB300;outline-offset:2px}
 """
+# The human button is in the same place as on the web chat page (bottom right), on every page we draw.
+_HUMAN_BUTTON = ('<a class="human" data-test="human" href="/webhooks/webchat/#human">转人工'
+                 '<span class="en" lang="en">Human</span></a>')
 
 
 def _page(title: str, body: str, status: int = 200) -> HTTPResponse:
@@ -77,7 +86,7 @@ def _page(title: str, body: str, status: int = 200) -> HTTPResponse:
         '<!DOCTYPE html><html lang="zh-Hans"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_STYLE}</style></head>"
-        f"<body><main>{body}</main></body></html>"
+        f"<body><main>{body}</main>{_HUMAN_BUTTON}</body></html>"
     )
     return response.html(html, status=status, headers=PAGE_HEADERS)
 

@@ -1,4 +1,4 @@
-"""Rasa's REST and socket.io channels with a guard in front of the bot.
+"""Rasa's REST and socket.io channels with a guard in front of the bot, and the human lane behind it.
 
 The guard answers politely, in the customer's language, instead of passing on what the bot
 should never see: a sender who writes faster than a person can (a per-sender token bucket),
@@ -18,6 +18,7 @@ from sanic import Blueprint
 
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import detect_language
+from bot.channels.human_lane import SocketIOLine, relaying
 
 logger = logging.getLogger(__name__)
 
@@ -104,7 +105,7 @@ class RateLimitedRestInput(RestInput):
         self.limiter = TokenBucketLimiter()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message, self.limiter))
+        return super().blueprint(guard(relaying(self.name(), on_new_message), self.limiter))
 
 
 class RateLimitedSocketIOInput(SocketIOInput):
@@ -117,4 +118,4 @@ class RateLimitedSocketIOInput(SocketIOInput):
         self.limiter = TokenBucketLimiter()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(on_new_message, self.limiter))
+        return super().blueprint(guard(relaying(self.name(), on_new_message, SocketIOLine(self)), self.limiter))

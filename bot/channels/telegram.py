@@ -38,6 +38,7 @@ from sanic.response import HTTPResponse
 from actions.service.identity import normalize_phone
 from actions.service.numbers import digit_string
 from bot.channels import telegram_screens as screens
+from bot.channels.human_lane import PushLine, relaying
 from bot.channels.rate_limited import TokenBucketLimiter, guard
 from bot.channels.telegram_api import DEFAULT_API_URL, TelegramApi
 from bot.channels.telegram_output import TelegramDelivery, TelegramPushOutput, TelegramTurnOutput
@@ -114,7 +115,7 @@ class TelegramInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         telegram = Blueprint("telegram_webhook", __name__)
-        self._on_new_message = guard(on_new_message, TokenBucketLimiter())
+        self._on_new_message = guard(relaying(self.name(), on_new_message, PushLine(self)), TokenBucketLimiter())
 
         @telegram.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

@@ -14,13 +14,13 @@ from typing import Any, Dict, List, Optional
 
 import pytest
 from rasa_sdk import Tracker
-from rasa_sdk.events import ActionExecuted, ActiveLoop, FollowupAction, SessionStarted, SlotSet
+from rasa_sdk.events import ActionExecuted, ActiveLoop, ConversationPaused, FollowupAction, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.account import ActionApplyLoan, ActionAskLoanAmount, ValidatePolicyLoanForm, ValidateUpdateContactForm
 from actions.claims import ActionClaimStatus
 from actions.feedback import ActionFeedback
-from actions.handoff import ActionFallback, ActionHandoff
+from actions.handoff import ActionFallback, ActionHandoff, ActionHumanLeft, ActionScheduleCallback
 from actions.language import ActionDetectLanguage, ActionSessionStart
 from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.db import session_scope
@@ -334,7 +334,7 @@ def test_apply_loan_over_threshold_goes_to_a_person(demo_db, customers):
     (ticket,) = _tickets()
     assert variables(dispatcher.messages[1]) == {"ticket": f"H{ticket.id:06d}"}
     assert (ticket.reason, ticket.customer_id, ticket.sender_id, ticket.channel, ticket.status) == (
-        "policy_loan_over_threshold", customers.zhang, SENDER, "rest", "waiting")
+        "policy_loan_over_threshold", customers.zhang, SENDER, "rest", "unstaffed")  # no agent online here
     assert ticket.transcript == "customer: 我想借35万\nbot: 好的"
     assert "¥350,000" in ticket.summary
     with session_scope() as session:
@@ -371,6 +371,53 @@ def test_apply_loan_without_a_policy(demo_db, customers):
 
 # --- the human lane ---------------------------------------------------------------------------------
 
+@pytest.fixture
+def agent_online(demo_db):
+    from actions.service.agents import create_agent, login
+    create_agent("duty", "a long test password", "王芳", skills=("zh-Hans", "zh-Hant", "yue", "en"))
+    assert login("duty", "a long test password")
+
+
+def test_with_a_person_online_the_bot_pauses_and_says_the_place_in_the_queue(agent_online, customers):
+    events, dispatcher = run(ActionHandoff(), make_tracker(intent="request_human", text="转人工"))
+    assert events == [SlotSet("pending_request", None), ConversationPaused()]
+    assert said(dispatcher) == ["utter_handoff"]  # first in the queue: "putting you through now"
+    other = make_tracker(intent="request_human", text="人工", sender_id="someone-else")
+    events, dispatcher = run(ActionHandoff(), other)
+    assert said(dispatcher) == ["utter_handoff_queued"] and events[-1] == ConversationPaused()
+    assert (dispatcher.messages[0]["ahead"], dispatcher.messages[0]["minutes"] >= 1) == (1, True)
+    senior = make_tracker(verified(customers.wang), intent="request_human", text="转人工", sender_id="wang")
+    _, dispatcher = run(ActionHandoff(), senior)
+    assert said(dispatcher) == ["utter_handoff"]  # 76 years old: first in the queue
+
+
+def test_without_a_person_the_bot_stays_and_offers_call_back_times(demo_db):
+    events, dispatcher = run(ActionHandoff(), make_tracker({"language": "en"}, intent="request_human", text="human"))
+    assert ConversationPaused() not in events
+    assert said(dispatcher) == ["utter_handoff_unavailable"]
+    titles = [b["title"] for b in dispatcher.messages[0]["buttons"]]
+    assert "Tomorrow morning" in titles and "Within an hour" in titles  # the service is open, just nobody free
+
+
+def test_a_picked_call_back_time_becomes_a_task(demo_db):
+    from actions.service.models import CallbackTask
+    tracker = make_tracker(intent="inform", text='/inform{"callback_time":"tomorrow_am"}',
+                           entities=[{"entity": "callback_time", "value": "tomorrow_am"}])
+    _, dispatcher = run(ActionScheduleCallback(), tracker)
+    assert said(dispatcher) == ["utter_callback_scheduled"] and "09:30" in dispatcher.messages[0]["when"]
+    with session_scope() as session:
+        assert [(t.reason, t.status) for t in session.query(CallbackTask).all()] == [("handoff", "open")]
+    _, again = run(ActionScheduleCallback(), make_tracker(intent="inform", text="/inform", entities=[
+        {"entity": "callback_time", "value": "last_year"}]))
+    assert said(again) == ["utter_ask_callback_time"] and again.messages[0]["buttons"]
+
+
+def test_after_the_agent_resolves_the_human_service_gets_one_rating(demo_db):
+    events, dispatcher = run(ActionHumanLeft(), make_tracker({"rating_asked": True}, intent="EXTERNAL_human_resolved"))
+    assert said(dispatcher) == ["utter_human_left"]
+    assert events == [SlotSet("service_completed", True), SlotSet("rating_asked", False)]
+
+
 def test_handoff_stops_an_active_form_and_stores_the_transcript(demo_db):
     tracker = make_tracker(
         {"pending_request": "query_policy", "requested_slot": "id_last4"},
@@ -380,12 +427,12 @@ def test_handoff_stops_an_active_form_and_stores_the_transcript(demo_db):
     )
     events, dispatcher = run(ActionHandoff(), tracker)
     assert events == [SlotSet("pending_request", None), ActiveLoop(None), SlotSet("requested_slot", None)]
-    assert said(dispatcher) == ["utter_handoff"]
+    assert said(dispatcher) == ["utter_handoff_unavailable"]  # nobody online in this test
 
     (ticket,) = _tickets()
-    assert variables(dispatcher.messages[0]) == {"ticket": f"H{ticket.id:06d}"}
+    assert dispatcher.messages[0]["ticket"] == f"H{ticket.id:06d}"
     assert (ticket.reason, ticket.customer_id, ticket.channel, ticket.status) == (
-        "request_human", None, "rest", "waiting")
+        "request_human", None, "rest", "unstaffed")  # no agent online here
     assert ticket.transcript == ("customer: 我要查保单\n"
                                  "bot: 请告诉我您的手机号码。\n"
                                  "customer: ****0001\n"
@@ -408,7 +455,7 @@ def test_handoff_without_a_form_and_asking_twice(demo_db, customers):
 
 def test_handoff_records_why_and_counts_for_analytics(demo_db):
     _, dispatcher = run(ActionHandoff(), make_tracker(intent="report_claim", text="没有保单的家人要报案"))
-    assert said(dispatcher) == ["utter_handoff"]
+    assert said(dispatcher) == ["utter_handoff_unavailable"]
     (ticket,) = _tickets()
     assert (ticket.reason, ticket.intent) == ("report_claim", "report_claim")
     with session_scope() as session:

@@ -100,6 +100,7 @@ def assert_polite_page(reply: requests.Response, status: int) -> None:
     assert reply.headers["Content-Type"].startswith("text/html")
     assert "抱歉" in reply.text and "Sorry" in reply.text
     assert "Traceback" not in reply.text and "Error" not in reply.text
+    assert 'href="/webhooks/webchat/#human"' in reply.text  # the human button, on every page we draw
 
 
 @pytest.mark.parametrize("path", ["/webhooks/documents", "/webhooks/documents/"])

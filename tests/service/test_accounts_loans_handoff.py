@@ -194,8 +194,9 @@ def test_ticket_transcript_masks_long_digit_runs(customers):
                                  "request_human", transcript, summary="call me on 13800000001")
     assert ticket.reference == f"H{ticket.id:06d}"
     ((_, sender, customer, reason, channel, language, summary, text, status),) = _tickets()
+    # No agent is online here: the ticket is kept but not queued (the bot stays on and offers a call-back).
     assert (sender, customer, reason, channel, language, status) == (
-        "chat-1", customers.wang, "request_human", "rest", "zh-Hans", "waiting")
+        "chat-1", customers.wang, "request_human", "rest", "zh-Hans", "unstaffed")
     assert text == ("customer: 我要查保单\n"
                     "bot: 请告诉我您的手机号码。\n"
                     "customer: ****0001\n"

@@ -1,0 +1,326 @@
+"""The human lane inside the Rasa server: what a paused conversation does with the customer's words.
+
+Rasa 3.6 ignores every message of a paused conversation except /restart
+(`MessageProcessor._should_handle_message`). So while a handoff ticket is open, every channel's
+`on_new_message` is wrapped by `relaying`: the customer's text goes into the ticket (the agent
+console shows it at once) and not to Rasa, so the bot says nothing itself.
+
+The other way, an agent's reply (or "agent joined/left") goes out on the customer's own channel
+through a `CustomerLine`, one per channel kind:
+- socket.io (the web chat page): an emit into the conversation's room, labelled with its author;
+- channels with a push output (Telegram): the channel's output, the agent's name before the text;
+- request/response channels (REST, voice messages): an outbox handed over with the next answer;
+- a live phone call registers its own line for as long as the call lasts (spoken by TTS).
+
+`resume_bot` ends the handoff: ConversationResumed, then an external intent that lets the bot say
+the agent has left and, after a resolved ticket, ask for the 1-5 rating once.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Text
+
+from sanic import Blueprint
+
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import ActionExecuted, ConversationResumed
+
+from actions.service.formatting import mask_digits_in_text
+from actions.service.handoff import active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket
+
+logger = logging.getLogger(__name__)
+
+OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+HUMAN, SYSTEM, BOT = "human", "system", "bot"
+ACTION_LISTEN = "action_listen"
+RESOLVED_INTENT = "EXTERNAL_human_resolved"
+HANDED_BACK_INTENT = "EXTERNAL_human_handed_back"
+
+# What a text-only channel puts before an agent's words, so every message says who wrote it.
+_AGENT_LABEL = {"zh-Hans": "人工客服", "zh-Hant": "人工客服", "yue": "人工客服", "en": "Agent"}
+_JOINED = {
+    "zh-Hans": "人工客服{agent}已接入，请讲。",
+    "zh-Hant": "人工客服{agent}已接入，請講。",
+    "yue": "人工客服{agent}已經接咗，請講。",
+    "en": "{agent} from our service team has joined. Go ahead.",
+}
+
+
+@dataclass(frozen=True)
+class LaneMessage:
+    text: str
+    author: str = HUMAN  # human | system
+    agent: str = ""
+    language: str = "zh-Hans"
+
+    def labelled_text(self) -> str:
+        """For channels that cannot show an author: the agent's name goes before the text."""
+        if self.author == HUMAN:
+            label = _AGENT_LABEL.get(self.language, _AGENT_LABEL["zh-Hans"])
+            return f"👩‍💼 {label} {self.agent}：{self.text}" if self.language != "en" \
+                else f"👩‍💼 {label} {self.agent}: {self.text}"
+        return f"ℹ️ {self.text}"
+
+
+class CustomerLine(Protocol):
+    """How messages reach a customer on one kind of channel."""
+
+    async def send(self, sender_id: str, message: LaneMessage) -> bool: ...
+
+    def output_channel(self, sender_id: str) -> OutputChannel: ...
+
+
+class SocketIOLine:
+    """The web chat page: emits into the conversation's room with an `author` the page shows."""
+
+    def __init__(self, input_channel: Any) -> None:
+        self.input_channel = input_channel  # its `sio` exists once its blueprint was built
+
+    async def send(self, sender_id: str, message: LaneMessage) -> bool:
+        sio = self.input_channel.sio
+        payload = {"text": message.text, "metadata": {"author": message.author, "agent": message.agent}}
+        await sio.emit(self.input_channel.bot_message_evt, payload, room=sender_id)
+        return True
+
+    def output_channel(self, sender_id: str) -> OutputChannel:
+        return self.input_channel.get_output_channel()
+
+
+class PushLine:
+    """A channel whose input channel can push (Telegram): the agent's name goes before the text."""
+
+    def __init__(self, input_channel: Any) -> None:
+        self.input_channel = input_channel
+
+    async def send(self, sender_id: str, message: LaneMessage) -> bool:
+        output = self.input_channel.get_output_channel()
+        if output is None:
+            return False
+        await output.send_text_message(sender_id, message.labelled_text())
+        return True
+
+    def output_channel(self, sender_id: str) -> OutputChannel:
+        return self.input_channel.get_output_channel() or OutboxOutput(OUTBOX, sender_id)
+
+
+class Outbox:
+    """Request/response channels cannot push: messages wait here and go out with the next answer.
+
+    In the memory of this Rasa server: with several servers behind a balancer, use sticky sessions
+    for REST clients (the ticket's messages are in the database either way).
+    """
+
+    def __init__(self) -> None:
+        self._waiting: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
+
+    def put(self, sender_id: str, message: Dict[str, Any]) -> None:
+        waiting = self._waiting[sender_id]
+        waiting.append(message)
+        del waiting[:-50]  # a customer who never comes back does not grow the server
+
+    def take(self, sender_id: str) -> List[Dict[str, Any]]:
+        return self._waiting.pop(sender_id, [])
+
+
+OUTBOX = Outbox()
+
+
+class OutboxOutput(CollectingOutputChannel):
+    """What the bot says outside a customer's own turn (after a handoff) waits in the outbox."""
+
+    def __init__(self, outbox: Outbox, sender_id: str) -> None:
+        super().__init__()
+        self.outbox, self.sender_id = outbox, sender_id
+
+    async def _persist_message(self, message: Dict[Text, Any]) -> None:
+        self.outbox.put(self.sender_id, {k: v for k, v in message.items() if k != "recipient_id"})
+
+
+class OutboxLine:
+    def __init__(self, outbox: Outbox = OUTBOX) -> None:
+        self.outbox = outbox
+
+    async def send(self, sender_id: str, message: LaneMessage) -> bool:
+        self.outbox.put(sender_id, {"text": message.labelled_text(),
+                                    "metadata": {"author": message.author, "agent": message.agent}})
+        return True
+
+    def output_channel(self, sender_id: str) -> OutputChannel:
+        return OutboxOutput(self.outbox, sender_id)
+
+
+_LINES: Dict[str, CustomerLine] = {}
+_LIVE_LINES: Dict[str, CustomerLine] = {}  # sender -> a line that exists only while e.g. a call lasts
+
+
+def register_line(channel: str, line: CustomerLine) -> None:
+    _LINES[channel] = line
+
+
+def register_live_line(sender_id: str, line: CustomerLine) -> None:
+    _LIVE_LINES[sender_id] = line
+
+
+def unregister_live_line(sender_id: str) -> None:
+    _LIVE_LINES.pop(sender_id, None)
+
+
+def line_for(sender_id: str, channel: str) -> CustomerLine:
+    return _LIVE_LINES.get(sender_id) or _LINES.get(channel) or _OUTBOX_LINE
+
+
+_OUTBOX_LINE = OutboxLine()
+
+
+async def _hand_over(output: OutputChannel, sender_id: str, message: Dict[str, Any]) -> None:
+    if isinstance(output, CollectingOutputChannel):  # keeps the author metadata in the REST answer
+        output.messages.append({"recipient_id": sender_id, **message})
+    else:
+        await output.send_response(sender_id, dict(message))
+
+
+def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[CustomerLine] = None) -> OnNewMessage:
+    """Wrap a channel's `on_new_message`: while a human has the conversation, words go to the ticket."""
+    register_line(channel, line or _OUTBOX_LINE)
+
+    async def relay_or_handle(message: UserMessage) -> None:
+        sender_id, text = str(message.sender_id), message.text if isinstance(message.text, str) else ""
+        for waiting in OUTBOX.take(sender_id):  # what the agent said since this customer last wrote
+            await _hand_over(message.output_channel, sender_id, waiting)
+        ticket = await asyncio.to_thread(active_ticket_for_sender, sender_id)
+        if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
+            await asyncio.to_thread(withdraw_ticket, ticket.id)
+            await asyncio.to_thread(add_message, ticket.id, "system", "customer restarted the conversation")
+            ticket = None
+        if ticket is None:
+            await on_new_message(message)
+            return
+        if text.strip():
+            await asyncio.to_thread(add_message, ticket.id, "customer", text)
+            logger.info("relayed a message of sender %s to ticket %s", mask_digits_in_text(sender_id), ticket.id)
+
+    return relay_or_handle
+
+
+async def send_to_customer(sender_id: str, channel: str, message: LaneMessage) -> bool:
+    """An agent's message (or a notice) on the customer's own channel; False when it could not go."""
+    try:
+        return await line_for(sender_id, channel).send(sender_id, message)
+    except Exception:  # a customer who went away must not break the agent's console
+        logger.exception("could not deliver to sender %s", mask_digits_in_text(sender_id))
+        return False
+
+
+async def notify_joined(sender_id: str, channel: str, language: str, agent_name: str) -> bool:
+    text = _JOINED.get(language, _JOINED["zh-Hans"]).format(agent=agent_name)
+    return await send_to_customer(sender_id, channel, LaneMessage(text, SYSTEM, agent_name, language))
+
+
+async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True) -> None:
+    """Give the conversation back to the bot: it says the agent left and, after a resolution, asks a rating."""
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
+        if tracker.is_paused():
+            # The pause came straight after action_handoff, with no action_listen: without one the
+            # rules would not see the external intent below as a new user turn.
+            tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted(ACTION_LISTEN))
+            await agent.tracker_store.save(tracker)
+    output = line_for(sender_id, channel).output_channel(sender_id)
+    intent = RESOLVED_INTENT if rate else HANDED_BACK_INTENT
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
+        await agent.processor.trigger_external_user_uttered(intent, {}, tracker, output)
+
+
+_PLACE = {
+    "zh-Hans": "您前面还有{ahead}位，大约等{minutes}分钟。请不要挂断，也可以继续打字。",
+    "zh-Hant": "您前面還有{ahead}位，大約等{minutes}分鐘。請不要掛斷，也可以繼續打字。",
+    "yue": "您前面仲有{ahead}位，大約等{minutes}分鐘。唔好收線，都可以繼續打字。",
+    "en": "{ahead} ahead of you, about {minutes} min. Please stay; you can keep typing.",
+}
+_NEXT = {
+    "zh-Hans": "马上就到您了，请稍等。",
+    "zh-Hant": "馬上就到您了，請稍等。",
+    "yue": "即刻到您，請等等。",
+    "en": "You're next. Just a moment.",
+}
+PLACE_UPDATE_SECONDS = 60  # the issue: at most one queue update a minute
+PLACE_CHECK_SECONDS = 15
+
+
+def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
+    if position <= 1:
+        return _NEXT.get(language, _NEXT["zh-Hans"])
+    minutes = max(1, round(wait_seconds / 60))
+    return _PLACE.get(language, _PLACE["zh-Hans"]).format(ahead=position - 1, minutes=minutes)
+
+
+class QueueNotifier:
+    """Tells each waiting customer their new place when it changes, at most once a minute."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self._told: Dict[int, tuple] = {}  # ticket -> (position, when)
+
+    async def tell_changes(self) -> int:
+        told = 0
+        waiting = [t for t in await asyncio.to_thread(queue) if t.status == "waiting"]
+        places = await asyncio.to_thread(queue_positions)
+        for ticket in waiting:
+            if ticket.id not in places:
+                continue
+            position, wait = places[ticket.id]
+            previous = self._told.get(ticket.id)
+            if previous is None:  # the bot told the first place at handoff
+                self._told[ticket.id] = (position, self.clock())
+                continue
+            if position == previous[0] or self.clock() - previous[1] < PLACE_UPDATE_SECONDS:
+                continue
+            text = place_in_queue_text(ticket.language, position, wait)
+            await send_to_customer(ticket.sender_id, ticket.channel, LaneMessage(text, SYSTEM, "", ticket.language))
+            self._told[ticket.id] = (position, self.clock())
+            told += 1
+        current = {t.id for t in waiting}
+        self._told = {k: v for k, v in self._told.items() if k in current}
+        return told
+
+    async def run_forever(self) -> None:
+        while True:
+            await asyncio.sleep(PLACE_CHECK_SECONDS)
+            try:
+                await self.tell_changes()
+            except Exception:  # a database hiccup must not end the updates for everyone
+                logger.exception("queue updates failed; trying again")
+
+
+class HumanLaneChannel(InputChannel):
+    """Mounted by credentials.yml so the queue updates run inside the Rasa server, started with it."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "human_lane"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls()
+
+    def blueprint(self, on_new_message: OnNewMessage) -> Blueprint:
+        lane = Blueprint("custom_webhook_HumanLane", __name__)
+        tasks: List[asyncio.Task] = []
+
+        @lane.listener("after_server_start")
+        async def start(_app: Any, _loop: Any) -> None:
+            tasks.append(asyncio.create_task(QueueNotifier().run_forever()))
+
+        @lane.listener("before_server_stop")
+        async def stop(_app: Any, _loop: Any) -> None:
+            for task in tasks:
+                task.cancel()
+
+        return lane

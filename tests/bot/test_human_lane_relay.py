@@ -1,0 +1,98 @@
+"""The human lane inside the Rasa server: relaying a paused conversation, the outbox, queue updates.
+
+Real database (the seeded SQLite of `demo_db`), real tickets; the channel's `on_new_message` is a
+recorder standing in for Rasa, because what is tested is what reaches Rasa and what does not.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import List
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from actions.service.agents import create_agent, login
+from actions.service.handoff import active_ticket_for_sender, open_handoff_ticket, ticket_messages
+from actions.service.interactions import Interaction
+from bot.channels.human_lane import (OUTBOX, HUMAN, SYSTEM, LaneMessage, QueueNotifier, place_in_queue_text,
+                                     relaying, send_to_customer)
+
+
+def _ticket_for(sender: str, language: str = "zh-Hans"):
+    interaction = Interaction(sender_id=sender, channel="rest", language=language, intent="request_human")
+    return open_handoff_ticket(interaction, "request_human", [("customer", "转人工")])
+
+
+def _agent_online():
+    create_agent("duty", "a long test password", "王芳")
+    assert login("duty", "a long test password")
+
+
+def _relay(texts: List[str], sender: str):
+    reached_rasa: List[str] = []
+
+    async def rasa(message: UserMessage) -> None:
+        reached_rasa.append(message.text)
+
+    handle = relaying("rest", rasa)
+    outputs = []
+    for text in texts:
+        output = CollectingOutputChannel()
+        asyncio.run(handle(UserMessage(text, output, sender, input_channel="rest")))
+        outputs.append(output.messages)
+    return reached_rasa, outputs
+
+
+def test_without_a_ticket_every_message_goes_to_the_bot(demo_db):
+    reached, _ = _relay(["你好", "我要查保单"], "nobody-waiting")
+    assert reached == ["你好", "我要查保单"]
+
+
+def test_while_a_person_has_the_conversation_nothing_reaches_the_bot(demo_db):
+    _agent_online()
+    ticket = _ticket_for("waiting-customer")
+    assert ticket.staffed
+    reached, outputs = _relay(["喂？", "还在吗"], "waiting-customer")
+    assert reached == [] and outputs == [[], []]
+    assert [(m.author, m.text) for m in ticket_messages(ticket.id)] == [("customer", "喂？"), ("customer", "还在吗")]
+
+
+def test_starting_over_leaves_the_queue_and_reaches_the_bot(demo_db):
+    _agent_online()
+    _ticket_for("restarting")
+    reached, _ = _relay(["/restart", "你好"], "restarting")
+    assert reached == ["/restart", "你好"] and active_ticket_for_sender("restarting") is None
+
+
+def test_an_agent_reply_on_a_channel_that_cannot_push_comes_with_the_next_answer(demo_db):
+    _agent_online()
+    _ticket_for("rest-customer")
+    assert asyncio.run(send_to_customer("rest-customer", "rest", LaneMessage("您好，我来帮您。", HUMAN, "王芳")))
+    _, outputs = _relay(["好的"], "rest-customer")
+    assert [m["text"] for m in outputs[0]] == ["👩‍💼 人工客服 王芳：您好，我来帮您。"]
+    assert outputs[0][0]["metadata"] == {"author": "human", "agent": "王芳"}
+    assert OUTBOX.take("rest-customer") == []  # handed over once
+
+
+def test_english_labels_and_notices():
+    assert LaneMessage("Hello", HUMAN, "Amy", "en").labelled_text() == "👩‍💼 Agent Amy: Hello"
+    assert LaneMessage("Amy joined", SYSTEM, "Amy", "en").labelled_text() == "ℹ️ Amy joined"
+    assert place_in_queue_text("en", 3, 300) == "2 ahead of you, about 5 min. Please stay; you can keep typing."
+    assert place_in_queue_text("yue", 1, 30) == "即刻到您，請等等。"
+
+
+def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
+    _agent_online()
+    now = [1000.0]
+    notifier = QueueNotifier(clock=lambda: now[0])
+    first, second = _ticket_for("first"), _ticket_for("second")
+    assert asyncio.run(notifier.tell_changes()) == 0  # the bot told both their place at handoff
+    from actions.service.handoff import take_ticket
+    from actions.service.agents import login as _login
+    agent_id = _login("duty", "a long test password").agent.id
+    assert take_ticket(first.id, agent_id)           # the first is taken: the second moves up
+    assert asyncio.run(notifier.tell_changes()) == 0  # ...but was told less than a minute ago
+    now[0] += 61
+    assert asyncio.run(notifier.tell_changes()) == 1
+    assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，请稍等。"]
+    now[0] += 61
+    assert asyncio.run(notifier.tell_changes()) == 0  # no change, no message
