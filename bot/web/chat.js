@@ -135,10 +135,9 @@
         el.textContent = language === "en" ? "" : UI.en[k];
         return;
       }
-      var both = k === "hello";  // the rest is short enough to read in Chinese with its English line
-      el.textContent = language ? UI[language][k] : (both ? word(k) : UI["zh-Hans"][k]);
+      el.textContent = UI[language || "zh-Hans"][k];
     });
-    text.setAttribute("placeholder", word("typeHere"));
+    text.setAttribute("placeholder", UI[language || "zh-Hans"].typeHere);
     // labels written before the language was known follow it too
     Array.prototype.forEach.call(log.querySelectorAll("li.msg:not([data-lang])"), function (item) {
       item.querySelector(".who").textContent = label({author: item.getAttribute("data-author"),

@@ -346,13 +346,20 @@ def test_odd_socket_messages_do_not_break_the_server(servers):
         client.disconnect()
 
 
-def test_the_page_follows_the_conversations_language(servers, browser):
+def test_the_page_follows_the_conversations_language_and_shows_links(servers, browser):
     open_chat(browser, servers.url)
     assert browser.find_element("id", "human").text == "转人工\nHuman"  # both until the language is known
-    reply = say(browser, "hello, I need some help with my policy", "")[-1]
+    reply = say(browser, "I need my e-invoice please", "mobile number")[-1]
     assert browser.execute_script("return document.documentElement.lang") == "en"
     assert reply.get_attribute("data-lang") == "en"
     assert reply.find_element("css selector", "[data-test=author-label]").text == "Anxin bot"
     assert messages(browser, "customer")[-1].find_element("css selector", ".who").text == "You"
     assert browser.find_element("id", "send").text == "Send"
     assert browser.find_element("id", "human").text == "Human"
+    say(browser, "13700000003", "ID")
+    invoice = [m for m in say(browser, "7788", "E-invoice") if "E-invoice" in m.text][0]
+    link = invoice.find_element("css selector", "a[data-test=link]")
+    assert link.text == "Open" and link.get_attribute("rel") == "noopener noreferrer"
+    assert link.size["height"] >= 60
+    document = requests.get(link.get_attribute("href"), timeout=30)
+    assert document.status_code == 200 and document.content.startswith(b"%PDF")
