@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # Debian packages the product needs, installed only when their program is missing, so a machine
-# that has them does nothing (and needs no root). Each line: <program on PATH> <Debian package>.
+# that has them does nothing (and needs no root). Each line: <program on PATH, or a file> <Debian package>.
 set -euo pipefail
 NEEDED=(
   "ffmpeg ffmpeg"          # voice: decode any audio container, OGG/Opus for voice notes
   "espeak-ng espeak-ng"    # voice: offline text-to-speech when edge-tts is unreachable
   "chromium chromium"              # tests: the web chat page in a real headless browser
   "chromedriver chromium-driver"   # tests: Selenium drives that browser
+  "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc fonts-wqy-microhei"        # screenshots: Chinese text
+  "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf fonts-noto-color-emoji"  # screenshots: 🔊 and 🧑‍💼
 )
 missing=()
 for entry in "${NEEDED[@]}"; do
   read -r program package <<<"$entry"
-  command -v "$program" >/dev/null 2>&1 || missing+=("$package")
+  if [[ "$program" == /* ]]; then [ -e "$program" ] || missing+=("$package")
+  else command -v "$program" >/dev/null 2>&1 || missing+=("$package"); fi
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "installing Debian packages: ${missing[*]}"

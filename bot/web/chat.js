@@ -24,6 +24,7 @@
  *   #text / #send                       type and send
  *   #talk                               hold to talk
  *   #human / [data-test=human]          转人工 / Human: sends /request_human; always bottom right;
+ *                                       opening the page as …/webchat/#human presses it once;
  *                                       pressed while offline it waits (aria-busy) and goes on reconnect
  *   #status / [data-test=status]        notices (connection, recording, read aloud); never a pop-up;
  *                                       [data-key] names the notice ("offline", "notSent", "back", ...)
@@ -481,6 +482,11 @@
     stopReading();
     askForHuman();
   });
+  // The human button on the product's other pages (e.g. an e-invoice) links here as #human: one press there.
+  if (window.location.hash === "#human") {
+    history.replaceState(null, "", window.location.pathname + window.location.search);
+    askForHuman();
+  }
 
   // --- hold to talk (voice message endpoint, same conversation) ------------------------------------
   var recorder = null, chunks = [], stream = null, startedAt = 0;

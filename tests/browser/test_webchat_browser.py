@@ -236,6 +236,17 @@ def test_the_human_button_is_in_the_same_place_at_320px_and_on_a_desktop(servers
         assert [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] == "/request_human"
 
 
+def test_the_human_button_on_another_page_opens_the_chat_and_asks_for_a_person(servers, browser):
+    forget(browser)
+    screen(browser, 320, 640)
+    browser.get(servers.url + "/webhooks/documents/not-a-real-token")  # a polite page of ours, with the button
+    browser.find_element("css selector", "a[data-test=human]").click()
+    wait_for(lambda: messages(browser, "customer") and  # "转人工 / Human, please": no language known yet
+             messages(browser, "customer")[-1].find_element("css selector", ".body").text.startswith("转人工"), 60)
+    assert wait_for(lambda: [m for m in messages(browser, "bot") if "人工客服" in m.text], 60)
+    assert "#human" not in browser.current_url  # a reload does not ask again
+
+
 def check_elder_numbers(measured, text_size):
     small = [t for t in measured["texts"] if t["size"] < text_size]
     tight = [t for t in measured["texts"] if t["line"] < 1.3]
