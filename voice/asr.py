@@ -21,6 +21,7 @@ with a Cantonese prompt (so the text comes out in written Cantonese) and reports
 from __future__ import annotations
 
 import concurrent.futures
+import hashlib
 import logging
 import os
 import re
@@ -41,6 +42,12 @@ NO_SPEECH_THRESHOLD = float(os.environ.get("ANXIN_ASR_NO_SPEECH", "0.6"))
 ENGLISH_MIN_PROBABILITY = 0.6
 BEAM_SIZE = int(os.environ.get("ANXIN_ASR_BEAM", "2"))
 CPU_THREADS = int(os.environ.get("ANXIN_ASR_THREADS", "0"))  # 0 = CTranslate2's default (all cores)
+# faster-whisper pads every utterance to Whisper's 30-s window (3000 mel frames) and encodes it all;
+# the encoder is most of the cost and grows faster than linearly. CTranslate2 accepts a shorter
+# window, so only the speech plus this margin of padding is encoded (0 = the full 30-s window).
+ENCODER_MARGIN_FRAMES = int(os.environ.get("ANXIN_ASR_ENCODER_MARGIN", "300"))  # 100 frames = 1 s
+ENCODER_MIN_FRAMES = int(os.environ.get("ANXIN_ASR_ENCODER_MIN", "1000"))  # Whisper misreads very short windows
+FULL_WINDOW_FRAMES = 3000
 
 # Words customers say that Whisper base otherwise mishears (交费 -> 教费, 理赔 -> 理陪 ...).
 INITIAL_PROMPTS = {
@@ -177,14 +184,46 @@ class Recognizer:
         return Transcript(joined.strip(), detected)
 
 
+def encoder_frames(features: np.ndarray, margin: Optional[int] = None) -> int:
+    """How many mel frames of a padded 30-s window to encode: the content plus `margin`."""
+    margin = ENCODER_MARGIN_FRAMES if margin is None else margin
+    if margin <= 0:
+        return features.shape[-1]
+    columns = np.flatnonzero(np.any(features.reshape(-1, features.shape[-1]) != 0, axis=0))
+    content = int(columns[-1]) + 1 if columns.size else 0
+    return min(features.shape[-1], max(content + margin, ENCODER_MIN_FRAMES))
+
+
+def _short_window_model_class():
+    from faster_whisper import WhisperModel
+
+    class ShortWindowWhisperModel(WhisperModel):
+        """faster-whisper that encodes each window once, and only its speech plus a margin.
+
+        Language detection and decoding each encode the same window; the second call reuses the
+        first one's output (one entry: the model is used by one thread at a time).
+        """
+
+        _last_encoded: Optional[tuple] = None
+
+        def encode(self, features: np.ndarray):
+            features = np.ascontiguousarray(features[..., :encoder_frames(features)])
+            key = hashlib.blake2b(features.tobytes(), digest_size=16).digest()
+            if self._last_encoded is not None and self._last_encoded[0] == key:
+                return self._last_encoded[1]
+            output = super().encode(features)
+            self._last_encoded = (key, output)
+            return output
+
+    return ShortWindowWhisperModel
+
+
 class FasterWhisperRecognizer(Recognizer):
     engine = "faster-whisper"
 
     def __init__(self, path: str, compute_type: str = "int8") -> None:
         super().__init__()
-        from faster_whisper import WhisperModel
-
-        self.model = WhisperModel(path, device="cpu", compute_type=compute_type, cpu_threads=CPU_THREADS,
+        self.model = _short_window_model_class()(path, device="cpu", compute_type=compute_type, cpu_threads=CPU_THREADS,
                                   local_files_only=True)
 
     @property

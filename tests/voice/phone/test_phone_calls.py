@@ -203,19 +203,25 @@ def test_silence_and_noise_are_no_turn_silence_repeats_the_prompt_and_twice_reac
     assert user_texts(conversation(servers, "CAsi0001")) == ["/request_human"]
 
 
-def test_barge_in_clears_the_bot_but_a_backchannel_does_not(servers):
+def test_a_backchannel_only_pauses_the_bot_and_speech_interrupts_it(servers):
     async def call():
         async with signed_call(servers, PHONE_TOKEN, caller=WANG, call_sid="CAbi0001",
-                              echo_marks=False) as phone:  # nothing is ever "played": the bot keeps talking
+                               echo_marks=False) as phone:  # nothing is ever "played": the bot keeps talking
             await phone.wait_for(lambda: phone.events("mark"))
             await phone.stream(spoken_mulaw("嗯", "zh") + silence(2.0))
-            await asyncio.sleep(4)  # time for the backchannel to be transcribed and judged
-            cleared_by_backchannel = bool(phone.events("clear"))
+            await phone.wait_for(lambda: phone.events("clear"), timeout=10)  # paused at once
+            clear_at = next(i for i, m in enumerate(phone.received) if m["event"] == "clear")
+            await phone.wait_for(lambda: phone.events("mark", clear_at), timeout=60)  # and picked up again
+            resumed = phone.audio(clear_at)
+            since = len(phone.received)
             await phone.stream(spoken_mulaw("我想查一下下次交费是什么时候", "zh")[:8000])
-            await phone.wait_for(lambda: phone.events("clear"), timeout=10)
-            return cleared_by_backchannel
+            await phone.wait_for(lambda: phone.events("clear", since), timeout=10)
+            return resumed
 
-    assert run(call()) is False
+    resumed = run(call())
+    # nothing was played yet, so the welcome starts again from its first sentence
+    first = spoken_sentences(prompts.text("human_first", "zh-Hans"))[0]
+    assert same_speech(resumed[int(LEAD_SILENCE_S * 8000):], render_speech(first, "zh-Hans"))
     assert user_texts(conversation(servers, "CAbi0001")) == []
 
 
