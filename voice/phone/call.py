@@ -82,7 +82,8 @@ class TurnTimings:
 def is_backchannel(text: str) -> bool:
     """嗯, 对对, OK ...: an acknowledgement, not a request (Whisper often repeats them: 对对对对)."""
     words = re.sub(r"[\s\W_]+", " ", text.lower(), flags=re.UNICODE).strip()
-    return words in BACKCHANNELS or bool(words) and all(part in BACKCHANNELS or _REPEATED_BACKCHANNEL.fullmatch(part) for part in words.split())
+    return words in BACKCHANNELS or bool(words) and all(
+        part in BACKCHANNELS or _REPEATED_BACKCHANNEL.fullmatch(part) for part in words.split())
 
 
 def spoken_sentences(text: str) -> List[str]:
@@ -217,6 +218,8 @@ class CallSession:
                 self._held = None
                 await self.interrupt()
             elif isinstance(event, TurnPaused):
+                if event.voiced_s < self.settings.min_speech_s and self._held is None:
+                    continue  # a cough while nobody was talking: not worth a Whisper pass
                 future = asyncio.get_running_loop().run_in_executor(
                     None, transcribe, event.pcm16k(), self._asr_language(event.voiced_s), self._asr_prefer)
                 self._early_asr = (event.voiced_s, future)

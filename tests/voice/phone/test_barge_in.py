@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from tests.voice.phone.caller_audio import FRAME, frames, silence, spoken_mulaw
-from voice.phone.call import LEAD_SILENCE_S, BotReply, CallHooks, CallSession, render_speech, spoken_sentences
+from voice.phone.call import (LEAD_SILENCE_S, BotReply, CallHooks, CallSession, is_backchannel, render_speech,
+                             spoken_sentences)
 from voice.phone import prompts
 from voice.phone.twilio import TwilioSerializer
 
@@ -125,3 +126,11 @@ def same_speech(received: bytes, expected: bytes, seconds: float = 0.5) -> bool:
     size = int(seconds * 8000)
     a, b = (np.frombuffer(audioop.ulaw2lin(x[:size], 2), "<i2").astype(float) for x in (received, expected))
     return len(a) == len(b) == size and np.std(b) > 100 and np.corrcoef(a, b)[0, 1] > 0.98
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("嗯", True), ("对对对对", True), ("OK.", True), ("好的，好的", True), ("I see", True), ("uh huh", True),
+    ("不对", False), ("银行", False), ("对不起", False), ("", False), ("OK, I want a person", False),
+])
+def test_what_counts_as_a_backchannel(text, expected):
+    assert is_backchannel(text) is expected
