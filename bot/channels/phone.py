@@ -76,7 +76,7 @@ class PhoneInput(InputChannel):
             if not self.twilio_auth_token or not request.path.rstrip("/").endswith(("/stream", "/twiml")):
                 return None
             websocket = request.path.rstrip("/").endswith("/stream")
-            params = None if websocket else {k: v for k, v in request.form.items()}
+            params = None if websocket else request.form
             if signature_valid(self.twilio_auth_token, _public_urls(request, websocket), params,
                                request.headers.get(SIGNATURE_HEADER, "")):
                 return None

@@ -114,7 +114,8 @@ def signature_valid(auth_token: str, urls: Iterable[str], params: Optional[Mappi
     if not auth_token or not signature:
         return False
     validator = RequestValidator(auth_token)
-    return any(validator.validate(url, dict(params or {}), signature) for url in urls)
+    # A multi-dict (Sanic's request.form, with getlist) keeps repeated parameters; a dict maps name -> value.
+    return any(validator.validate(url, params if params is not None else {}, signature) for url in urls)
 
 
 def stream_twiml(stream_url: str, parameters: Mapping[str, str]) -> str:

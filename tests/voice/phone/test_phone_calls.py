@@ -148,6 +148,25 @@ def test_an_english_call_after_the_language_key(servers):
     assert same_speech(answer[lead:], render_speech(first, "en"))
 
 
+def test_a_mandarin_caller_who_says_speak_english_is_answered_in_english(servers):
+    # Whisper base hears espeak-ng's English switch reliably; its robotic "讲粤语" / "讲广东话" it
+    # does not (砍银, 将软动下: README, voice figures), so the spoken switch is tested in English.
+    async def call():
+        async with signed_call(servers, PHONE_TOKEN, caller=WANG, call_sid="CAsw0001") as phone:
+            await reply_after(phone, 0)  # the Mandarin welcome
+            since = len(phone.received)
+            await phone.stream(spoken_mulaw("Please speak English.", "en") + silence(2.2))
+            await reply_after(phone, since)
+            return phone.audio(since)
+
+    answer = run(call())
+    tracker = conversation(servers, "CAsw0001")
+    assert "english" in user_texts(tracker)[0].lower()
+    assert tracker["slots"]["language"] == "en"
+    first = spoken_sentences(bot_texts(tracker, after_user_turn=1)[0])[0]
+    assert same_speech(answer[int(LEAD_SILENCE_S * 8000):], render_speech(first, "en"))
+
+
 def test_a_cantonese_customer_is_greeted_in_cantonese(servers):
     async def call():
         async with signed_call(servers, PHONE_TOKEN, caller="+852 9123 4567", call_sid="CAyu0001") as phone:
