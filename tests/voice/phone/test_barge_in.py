@@ -134,3 +134,17 @@ def same_speech(received: bytes, expected: bytes, seconds: float = 0.5) -> bool:
 ])
 def test_what_counts_as_a_backchannel(text, expected):
     assert is_backchannel(text) is expected
+
+
+def test_say_speaks_any_text_into_the_call():
+    async def scenario():
+        call = Call()
+        await call.start()
+        since = len(call.sent)
+        call.session.say("The agent will call you back tomorrow.", "en")
+        await call.until(lambda: call.events("mark", since))
+        return call.audio(since)
+
+    spoken = run(scenario())
+    lead = int(LEAD_SILENCE_S * 8000)
+    assert same_speech(spoken[lead:], render_speech("The agent will call you back tomorrow.", "en"))
