@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import platform
+import os
 import re
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+from tests.bench import machine
 from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
@@ -59,20 +60,22 @@ def main() -> None:
         servers = Servers(Path(workdir), extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
         try:
             url = servers.url.replace("http://", "ws://") + "/webhooks/phone/stream"
+            load_before = os.getloadavg()[0]
             latencies = [asyncio.run(one_call(url, n, speech)) for n in range(CALLS + 1)][1:]  # first = warm-up
+            load_after = os.getloadavg()[0]
             log = (Path(workdir) / "rasa.log").read_text(errors="replace")
         finally:
             servers.stop()
     stages = re.findall(r"turn: ASR (\d+) ms, Rasa (\d+) ms, TTS first byte (\d+) ms, end of speech -> first audio "
                         r"(\d+) ms", log)[1:]
     end_silence = TurnSettings().end_silence_s
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(f"# Phone benchmark on {machine()}; load average {load_before:.1f} before, {load_after:.1f} after")
     print(f"phone turn, {len(speech) / 8000:.1f} s utterance, {len(latencies)} calls, end-of-turn silence "
           f"{end_silence:.1f} s")
     print(f"  end of speech -> first reply audio byte: p50 {statistics.median(latencies) * 1000:.0f} ms, "
           f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms")
     after = [x - end_silence for x in latencies]
-    print(f"  after the end-of-turn silence (processing): p50 {statistics.median(after) * 1000:.0f} ms, "
+    print(f"  end-of-turn decision ({end_silence:.1f} s later) -> first reply audio byte: p50 {statistics.median(after) * 1000:.0f} ms, "
           f"p95 {percentile(after, 0.95) * 1000:.0f} ms")
     if stages:
         for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "server total")):

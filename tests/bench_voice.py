@@ -1,7 +1,12 @@
 """`make bench` (voice part): ASR real-time factor per engine on the same audio and weights, TTS
 latency, the voice-message turn latency through real servers, and peak memory per engine.
 
-Each engine is measured in its own subprocess so its peak RSS is its own.
+Each engine is measured in its own subprocess so its peak RSS is its own. The machine is shared,
+so besides the wall-clock real-time factor (RTF) the CPU time per second of audio (`cpu_rtf`, all
+threads) and the load average are reported: wall time swings with the other jobs, CPU time less.
+faster-whisper is measured as configured (speech + margin encoded, at least 15 s) and with
+Whisper's full 30-s window (`ANXIN_ASR_ENCODER_MARGIN=0`), the like-for-like comparison with
+openai-whisper, which always encodes 30 s.
 """
 from __future__ import annotations
 
@@ -30,28 +35,36 @@ def _percentile(values, fraction):
     return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
 
 
-def asr_in_subprocess(engine: str) -> dict:
-    """RTF of one engine on the same 4-s-ish utterances (and peak RSS), measured in a fresh process."""
+def asr_in_subprocess(engine: str, label: str = "", root: Path = ROOT, **env: str) -> dict:
+    """RTF of one engine on the same 4-s-ish utterances (and peak RSS), measured in a fresh process.
+
+    `root` may be another checkout (an older commit, to measure "before"); `env` overrides settings.
+    """
     code = f"""
-import json, resource, time
+import json, os, resource, time
 from tests.voice.speech import speech_16k
 from voice.asr import get_recognizer
+def cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 started = time.perf_counter(); recognizer = get_recognizer({engine!r}); load = time.perf_counter() - started
 audios = [speech_16k(t, l) for t, l in {UTTERANCES!r}]
 recognizer.transcribe(audios[0])  # warm-up
 seconds = sum(len(a) for a in audios) / 16000 * {ASR_RUNS}
-started = time.perf_counter()
+load_before = os.getloadavg()[0]
+started, cpu_started = time.perf_counter(), cpu()
 for _ in range({ASR_RUNS}):
     texts = [recognizer.transcribe(a).text for a in audios]
-spent = time.perf_counter() - started
-print(json.dumps({{"engine": {engine!r}, "load_s": load, "rtf": spent / seconds, "audio_s": seconds / {ASR_RUNS},
+spent, cpu_spent = time.perf_counter() - started, cpu() - cpu_started
+print(json.dumps({{"load_s": load, "rtf": spent / seconds, "cpu_rtf": cpu_spent / seconds,
+                  "audio_s": seconds / {ASR_RUNS}, "loadavg": [load_before, os.getloadavg()[0]],
                   "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "texts": texts}}))
 """
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
-                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root,
+                            env={**os.environ, "PYTHONPATH": str(root), **env})
     if result.returncode != 0:
-        return {"engine": engine, "error": result.stderr.strip().splitlines()[-1]}
-    return json.loads(result.stdout.strip().splitlines()[-1])
+        return {"engine": label or engine, "error": result.stderr.strip().splitlines()[-1]}
+    return {"engine": label or engine, **json.loads(result.stdout.strip().splitlines()[-1])}
 
 
 def tts_latency() -> dict:
@@ -117,11 +130,18 @@ def main() -> None:
         engines.append("openai-whisper")
     except ImportError:
         print("openai-whisper not installed (make install-whisper): only faster-whisper is measured")
-    asr = [asr_in_subprocess(engine) for engine in engines]
-    for result in asr:
+    asr = {"faster-whisper": asr_in_subprocess("faster-whisper"),
+           "faster-whisper 30-s window": asr_in_subprocess("faster-whisper", "faster-whisper 30-s window",
+                                                           ANXIN_ASR_ENCODER_MARGIN="0")}
+    if "openai-whisper" in engines:
+        asr["openai-whisper"] = asr_in_subprocess("openai-whisper")
+    for result in asr.values():
         print("ASR", json.dumps(result, ensure_ascii=False))
-    if len(asr) == 2 and "rtf" in asr[0] and "rtf" in asr[1]:
-        print(f"faster-whisper is {asr[1]['rtf'] / asr[0]['rtf']:.1f}x faster than openai-whisper")
+    reference = asr.get("openai-whisper", {})
+    for name in ("faster-whisper", "faster-whisper 30-s window"):
+        if "rtf" in reference and "rtf" in asr[name]:
+            print(f"{name} vs openai-whisper: {reference['rtf'] / asr[name]['rtf']:.1f}x faster (wall), "
+                  f"{reference['cpu_rtf'] / asr[name]['cpu_rtf']:.1f}x less CPU")
     print("TTS", json.dumps(tts_latency(), ensure_ascii=False))
     print("TURN", json.dumps(voice_turns(), ensure_ascii=False))
 

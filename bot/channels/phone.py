@@ -1,6 +1,7 @@
 """Phone calls: a WebSocket on the Rasa server speaking Twilio Media Streams.
 
     GET  /webhooks/phone/           health
+    POST /webhooks/phone/twiml      Twilio's voice webhook: answers with the TwiML below
     WS   /webhooks/phone/stream     a bidirectional media stream (TwiML `<Connect><Stream>`)
 
 The TwiML passes the caller's number and the stream token as custom parameters (Twilio's stream
@@ -11,6 +12,11 @@ URL may carry no query string):
       <Parameter name="token" value="$ANXIN_PHONE_STREAM_TOKEN"/>
     </Stream></Connect>
 
+With TWILIO_AUTH_TOKEN set, the webhook and the stream's WebSocket handshake must carry a valid
+X-Twilio-Signature (checked against ANXIN_PUBLIC_URL, or the forwarded host and scheme), else
+403 before any upgrade; the stream token is still required. Without it the webhook is refused
+(it would hand the stream token to anyone) and streams rely on the token alone.
+
 Each recognized utterance goes through Rasa exactly like a REST message (a collecting output
 channel, sender id = the call SID, metadata = caller number and SIDs); the call session
 (voice/phone/call.py) does everything audio. A malformed message, an unknown event or a client
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
@@ -30,11 +36,13 @@ from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
 from voice.phone.call import BotReply, CallHooks, CallSession
-from voice.phone.twilio import TwilioSerializer
+from voice.phone.twilio import SIGNATURE_HEADER, TwilioSerializer, signature_valid, stream_twiml
 
 logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "ANXIN_PHONE_STREAM_TOKEN"
+AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
+PUBLIC_URL_ENV = "ANXIN_PUBLIC_URL"
 HANDOFF_ACTION = "action_handoff"
 
 
@@ -45,12 +53,15 @@ class PhoneInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(os.environ.get(TOKEN_ENV))
+        return cls(os.environ.get(TOKEN_ENV), os.environ.get(AUTH_TOKEN_ENV))
 
-    def __init__(self, token: Optional[str] = None) -> None:
+    def __init__(self, token: Optional[str] = None, twilio_auth_token: Optional[str] = None) -> None:
         self.token = token
+        self.twilio_auth_token = twilio_auth_token
         if not token:
             logger.warning("%s is not set: every phone stream will be refused", TOKEN_ENV)
+        if not twilio_auth_token:
+            logger.info("%s is not set: Twilio signatures are not checked, the TwiML webhook is off", AUTH_TOKEN_ENV)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         phone = Blueprint("custom_webhook_PhoneInput", __name__)
@@ -58,6 +69,28 @@ class PhoneInput(InputChannel):
         @phone.route("/", methods=["GET"])
         async def health(request: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @phone.middleware("request")
+        async def check_signature(request: Request) -> Optional[HTTPResponse]:
+            """Refuse an unsigned stream before the WebSocket upgrade (and an unsigned webhook)."""
+            if not self.twilio_auth_token or not request.path.rstrip("/").endswith(("/stream", "/twiml")):
+                return None
+            websocket = request.path.rstrip("/").endswith("/stream")
+            params = None if websocket else request.form
+            if signature_valid(self.twilio_auth_token, _public_urls(request, websocket), params,
+                               request.headers.get(SIGNATURE_HEADER, "")):
+                return None
+            logger.warning("phone %s refused: missing or wrong %s", request.path, SIGNATURE_HEADER)
+            return response.text("Forbidden", status=403)
+
+        @phone.route("/twiml", methods=["POST"])
+        async def twiml(request: Request) -> HTTPResponse:
+            if not self.twilio_auth_token:  # unsigned, this would give the stream token to anyone
+                return response.text("Not configured", status=404)
+            stream_url = _public_urls(request, websocket=True, path=request.path.rsplit("/", 1)[0] + "/stream")[0]
+            caller = request.form.get("From", "")
+            return response.text(stream_twiml(stream_url, {"caller": caller, "token": self.token or ""}),
+                                 content_type="text/xml")
 
         @phone.websocket("/stream")
         async def stream(request: Request, ws: Any) -> None:
@@ -98,6 +131,27 @@ class PhoneInput(InputChannel):
             for name, value in slots.items():
                 tracker.update(SlotSet(name, value))
             await agent.processor.save_tracker(tracker)
+
+
+def _public_urls(request: Request, websocket: bool, path: Optional[str] = None) -> List[str]:
+    """The URLs Twilio may have signed for this request: behind a proxy the server's own URL differs."""
+    path = path or request.path
+    query = f"?{request.query_string}" if request.query_string and path == request.path else ""
+    bases = []
+    public = os.environ.get(PUBLIC_URL_ENV, "").rstrip("/")
+    if public:
+        bases.append(public)
+    scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()
+    host = request.headers.get("X-Forwarded-Host", request.host).split(",")[0].strip()
+    bases.append(f"{scheme}://{host}")
+    urls = []
+    for base in bases:
+        if websocket:
+            base = base.replace("https://", "wss://", 1).replace("http://", "ws://", 1)
+        else:
+            base = base.replace("wss://", "https://", 1).replace("ws://", "http://", 1)
+        urls.append(base + path + query)
+    return urls
 
 
 def _handed_off_this_turn(tracker: Any) -> bool:

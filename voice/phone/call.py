@@ -3,7 +3,14 @@
 The session is fed the carrier's raw messages (through a serializer, so it never knows the
 carrier) and answers through `send`. The bot is reached through two hooks the channel provides:
 `bot_turn` (one user message through Rasa, like the REST channel) and `set_slots` (caller-ID
-prefill and the language key menu).
+prefill and the language key menu). Every finished caller transcript (and key payload) reaches
+Rasa in one place, `_bot_turn` -> `hooks.bot_turn`; `say(text, language)` speaks any text into
+the call (a human agent's reply, say).
+
+Barge-in: the caller's voice over the bot pauses it at once (SpeechOnset: `clear` within about
+0.2 s of the first sound) and the unheard rest of the prompt is kept. Speech that goes on is an
+interruption and the rest is dropped; a short burst that ASR reads as a backchannel (嗯, 对, OK)
+or as nothing picks the prompt up again from the sentence that was cut.
 
 Keys: 0 = a person at any moment, 9 = repeat the last prompt, * = language menu (1 普通话,
 2 廣東話, 3 English), the keys of a spoken button menu, and other digits typed and ended with #
@@ -18,14 +25,15 @@ import logging
 import re
 import time
 from dataclasses import dataclass
-from typing import Awaitable, Callable, Dict, List, Optional, Set, Union
+from typing import Awaitable, Callable, Dict, List, Optional, Set, Tuple, Union
 
 from voice.phone import prompts
 from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
 from voice.phone.prompts import Segment
 from voice.phone.serializer import CallSerializer, MalformedMessage
-from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnPaused, TurnSettings
+from voice.phone.turns import (LongSpeech, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded, TurnPaused,
+                               TurnSettings)
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +47,8 @@ MAX_BAD_MESSAGES = 200  # a client sending only garbage is disconnected, not ser
 # Short acknowledgements an old caller says while listening: they must not stop the bot.
 BACKCHANNELS = {"嗯", "嗯嗯", "恩", "对", "對", "对对", "對對", "好", "好的", "是", "是的", "哦", "噢", "啊", "係",
                 "系", "ok", "okay", "yes", "yeah", "mhm", "uh huh", "right", "i see"}
+_REPEATED_BACKCHANNEL = re.compile("(?:" + "|".join(sorted((w for w in BACKCHANNELS if not w.isascii()), key=len,
+                                                             reverse=True)) + ")+")
 _URL = re.compile(r"https?://\S+")
 _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+|(?<=[.])\s+")
 
@@ -70,8 +80,10 @@ class TurnTimings:
 
 
 def is_backchannel(text: str) -> bool:
+    """嗯, 对对, OK ...: an acknowledgement, not a request (Whisper often repeats them: 对对对对)."""
     words = re.sub(r"[\s\W_]+", " ", text.lower(), flags=re.UNICODE).strip()
-    return words in BACKCHANNELS or (bool(words) and all(part in BACKCHANNELS for part in words.split()))
+    return words in BACKCHANNELS or bool(words) and all(
+        part in BACKCHANNELS or _REPEATED_BACKCHANNEL.fullmatch(part) for part in words.split())
 
 
 def spoken_sentences(text: str) -> List[str]:
@@ -128,6 +140,10 @@ class CallSession:
         self._first_audio = asyncio.Event()
         self._outstanding_marks: Set[str] = set()
         self._mark_counter = 0
+        self._script: List[Tuple[str, str]] = []  # (language, sentence) of what is being said
+        self._mark_index: Dict[str, int] = {}  # our mark name -> its sentence in _script
+        self._played = 0  # sentences of _script the carrier has played (their marks came back)
+        self._held: Optional[List[Tuple[str, str]]] = None  # paused for caller speech: the unheard rest
         self._turn_lock = asyncio.Lock()
         self._tasks: Set[asyncio.Task] = set()
         self._handoff_requested = False
@@ -192,20 +208,29 @@ class CallSession:
     async def _on_audio(self, mulaw: bytes) -> None:
         self.audio_clock += len(mulaw) / 8000
         for event in self.turns.feed(mulaw):
-            if isinstance(event, SpeechStarted):
+            if isinstance(event, SpeechOnset) and self.playing:
+                await self._pause_for_caller()
+            elif isinstance(event, SpeechStarted):
                 self.waiting_since = None
                 self._early_asr = None  # a new turn: an earlier turn's early transcript is not this one's
-            elif isinstance(event, LongSpeech) and self.playing:
+            elif isinstance(event, LongSpeech) and (self._held is not None or self.playing):
                 logger.info("phone call %s: barge-in", self.sender_id)
+                self._held = None
                 await self.interrupt()
             elif isinstance(event, TurnPaused):
-                self._early_asr = (event.voiced_s, asyncio.get_running_loop().run_in_executor(
-                    None, transcribe, event.pcm16k(), self._asr_language, self._asr_prefer))
+                if event.voiced_s < self.settings.min_speech_s and self._held is None:
+                    continue  # a cough while nobody was talking: not worth a Whisper pass
+                future = asyncio.get_running_loop().run_in_executor(
+                    None, transcribe, event.pcm16k(), self._asr_language(event.voiced_s), self._asr_prefer)
+                self._early_asr = (event.voiced_s, future)
+                if self._held is not None and event.voiced_s < self.settings.barge_in_s:
+                    self._spawn(self._judge_short_burst(event.voiced_s, future))
             elif isinstance(event, TurnEnded):
                 early, self._early_asr = self._early_asr, None
                 # The early transcript is the turn's if the caller said nothing after that pause.
                 ready = early[1] if early is not None and early[0] == event.voiced_s else None
-                self._spawn(self._caller_turn(event, over_playback=self.playing, early=ready))
+                over_playback = self.playing or self._held is not None
+                self._spawn(self._caller_turn(event, over_playback=over_playback, early=ready))
         if self.digits and self.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
             await self._submit_digits()
         if (self.waiting_since is not None and not self.handed_off and not self.turns.in_turn and not self._turn_lock.locked()
@@ -248,6 +273,8 @@ class CallSession:
 
     def _on_mark(self, name: str) -> None:
         self._outstanding_marks.discard(name)
+        if name in self._mark_index:
+            self._played = max(self._played, self._mark_index[name] + 1)
         if not self.playing:
             self.waiting_since = self.audio_clock
 
@@ -263,52 +290,104 @@ class CallSession:
 
     async def interrupt(self) -> None:
         """Stop speaking now: drop what is being synthesized and what the carrier has queued."""
+        self._held = None
         if not self.playing:
             return
         if self._speaking is not None and not self._speaking.done():
             self._speaking.cancel()
         self._outstanding_marks.clear()
+        self._mark_index = {}  # the carrier echoes the cleared marks: they were not played
         await self.send(self.serializer.clear())
+
+    async def _pause_for_caller(self) -> None:
+        """The caller started speaking over us: silence the bot now, keep what they have not heard."""
+        unheard = self._script[self._played:]
+        await self.interrupt()
+        self._held = unheard
+        logger.info("phone call %s: paused for the caller (%d sentence(s) kept)", self.sender_id, len(unheard))
+
+    async def _judge_short_burst(self, voiced_s: float, transcript: asyncio.Future) -> None:
+        """A short burst paused the bot: a backchannel (or nothing) resumes it, words end the pause."""
+        try:
+            text = (await transcript).text.strip()
+        except Exception:
+            logger.exception("phone call %s: speech recognition failed", self.sender_id)
+            text = ""
+        if self._held is None or self.turns is None:
+            return  # a key, a real interruption or the bot's next reply came first
+        if self.turns.voiced_s > voiced_s:
+            return  # the caller went on speaking: the next pause (or LongSpeech) decides
+        if text and not is_backchannel(text):
+            self._held = None  # a short answer ("不对"): the turn goes to the bot when it ends
+            return
+        logger.info("phone call %s: backchannel %r, resuming", self.sender_id, text)
+        if self.turns.in_turn:
+            self.turns.reset()  # the burst was not a turn (a short one ends by itself, unreported)
+        self._resume()
+
+    def _resume(self) -> None:
+        held, self._held = self._held, None
+        if held:
+            self._start_speaking(held)
+
+    def say(self, text: str, language: Optional[str] = None) -> asyncio.Task:
+        """Speak any text into the call (after the audio already queued), in the call's language by default."""
+        return self._speak([(language or self.language, text)], remember=False)
 
     def _speak(self, segments: List[Segment], remember: bool = True) -> asyncio.Task:
         if remember and segments:
             self.last_prompt = list(segments)
+        return self._start_speaking([(language, sentence) for language, text in segments
+                                     for sentence in spoken_sentences(text)])
+
+    def _start_speaking(self, script: List[Tuple[str, str]]) -> asyncio.Task:
         if self._speaking is not None and not self._speaking.done():
             self._speaking.cancel()
+        self._held = None
+        self._script, self._mark_index, self._played = script, {}, 0
         self._first_audio = asyncio.Event()
         self.waiting_since = None
-        self._speaking = self._spawn(self._play(segments, self._first_audio))
+        self._speaking = self._spawn(self._play(script, self._first_audio))
         return self._speaking
 
-    async def _play(self, segments: List[Segment], first_audio: asyncio.Event) -> None:
+    async def _play(self, script: List[Tuple[str, str]], first_audio: asyncio.Event) -> None:
         loop = asyncio.get_running_loop()
         lead = b"\xff" * int(LEAD_SILENCE_S * 8000)  # μ-law silence
         try:
-            for language, text in segments:
-                for sentence in spoken_sentences(text):
-                    try:
-                        mulaw = await loop.run_in_executor(None, render_speech, sentence, language, self.dialect)
-                    except Exception:  # one unspeakable sentence must not silence the rest
-                        logger.exception("phone call %s: could not synthesize a sentence", self.sender_id)
-                        continue
-                    mulaw, lead = lead + mulaw, b""
-                    for start in range(0, len(mulaw), FRAME_BYTES):
-                        frame = mulaw[start:start + FRAME_BYTES]
-                        await self.send(self.serializer.audio(frame.ljust(FRAME_BYTES, b"\xff")))
-                        first_audio.set()
-                    self._mark_counter += 1
-                    name = f"say-{self._mark_counter}"
-                    self._outstanding_marks.add(name)
-                    await self.send(self.serializer.mark(name))
+            for index, (language, sentence) in enumerate(script):
+                try:
+                    mulaw = await loop.run_in_executor(None, render_speech, sentence, language, self.dialect)
+                except Exception:  # one unspeakable sentence must not silence the rest
+                    logger.exception("phone call %s: could not synthesize a sentence", self.sender_id)
+                    continue
+                mulaw, lead = lead + mulaw, b""
+                for start in range(0, len(mulaw), FRAME_BYTES):
+                    frame = mulaw[start:start + FRAME_BYTES]
+                    await self.send(self.serializer.audio(frame.ljust(FRAME_BYTES, b"\xff")))
+                    first_audio.set()
+                self._mark_counter += 1
+                name = f"say-{self._mark_counter}"
+                self._outstanding_marks.add(name)
+                self._mark_index[name] = index
+                await self.send(self.serializer.mark(name))
         finally:
             first_audio.set()
             if not self._outstanding_marks and asyncio.current_task() is self._speaking:
                 self.waiting_since = self.audio_clock
 
     # ---- turns ---------------------------------------------------------------------------
-    @property
-    def _asr_language(self) -> Optional[str]:
-        return "yue" if self.language == "yue" else None  # Whisper base reports Cantonese as zh
+    def _asr_language(self, voiced_s: float) -> Optional[str]:
+        """The language to force on Whisper, or None to let it detect (limited to zh/yue/en).
+
+        Cantonese is always forced (Whisper base reports it as zh). A burst shorter than barge_in_s
+        (嗯, 好的, OK) is too short for language identification (base hears "好的" as "I'll go"),
+        and too short to be a request to switch language: it is read in the call's language.
+        """
+        if self.language == "yue":
+            return "yue"
+        if voiced_s < self.settings.barge_in_s:
+            return "en" if self.language == "en" else "zh"
+        return None
 
     @property
     def _asr_prefer(self) -> str:
@@ -320,7 +399,7 @@ class CallSession:
         async with self._turn_lock:
             try:
                 result = await (early or asyncio.get_running_loop().run_in_executor(
-                    None, transcribe, ended.pcm16k(), self._asr_language, self._asr_prefer))
+                    None, transcribe, ended.pcm16k(), self._asr_language(ended.voiced_s), self._asr_prefer))
                 text = result.text.strip()
             except Exception:
                 logger.exception("phone call %s: speech recognition failed", self.sender_id)
@@ -328,9 +407,10 @@ class CallSession:
             asr_ms = (time.perf_counter() - started) * 1000
             if self._handoff_requested and not handoff_before:
                 return  # the caller pressed 0 meanwhile: a person is already on the way
-            if over_playback and self.playing and ended.voiced_s < self.settings.barge_in_s and (
-                    not text or is_backchannel(text)):
+            if over_playback and (self.playing or self._held is not None) and (
+                    ended.voiced_s < self.settings.barge_in_s and (not text or is_backchannel(text))):
                 logger.info("phone call %s: backchannel %r ignored", self.sender_id, text)
+                self._resume()
                 return
             if not text:
                 await self._failed_recognition("no_match", locked=True)

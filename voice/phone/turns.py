@@ -9,8 +9,11 @@ silence included), which keeps it exact whatever the network or CPU load does:
   in the middle of a sentence, and that must not cut them off);
 - a turn that never goes quiet is cut at `max_turn_s`;
 - a burst shorter than `min_speech_s` (a cough, a click) is not a turn;
-- a burst longer than `barge_in_s` while the bot talks is a real interruption; shorter ones
-  (嗯, 对, OK) are backchannels and are only checked once they end.
+- barge-in in two steps, so that it is fast and a backchannel still does not stop the bot:
+  `onset_s` of loud-enough speech (SpeechOnset, about 0.2 s after the first sound) lets the call
+  pause the bot at once (Twilio `clear`); a burst that goes on for `barge_in_s` is a real
+  interruption (LongSpeech), while a shorter one (嗯, 对, OK) is judged by ASR at the first pause
+  (TurnPaused) and, if it was only a backchannel, the bot picks up its sentence again.
 """
 from __future__ import annotations
 
@@ -30,6 +33,7 @@ WINDOW = 512  # Silero's window at 16 kHz (32 ms)
 CONTEXT = 64  # samples of the previous window Silero v5/v6 expects in front of each window
 PHONE_RATE = 8000
 PRE_ROLL_S = 0.3  # audio kept before the detected onset: the VAD fires a little after the first sound
+ONSET_MIN_RMS = 0.01  # -40 dBFS: VAD-positive windows quieter than this (a far-off TV) do not pause the bot
 
 
 def _env_float(name: str, default: float) -> float:
@@ -44,7 +48,11 @@ class TurnSettings:
     end_silence_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_END_SILENCE_S", 1.8))
     max_turn_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_MAX_TURN_S", 20.0))
     min_speech_s: float = 0.25
-    barge_in_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_BARGE_IN_S", 0.5))
+    # Voice (VAD + energy) that pauses the bot while it talks; with Silero's ~45 ms lag this pauses
+    # it within about 0.2 s of the first sound, inside the 300 ms an interruption must take.
+    onset_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_ONSET_S", 0.15))
+    # Longer than a backchannel (嗯 0.15 s, 好的 0.35 s, a slow "OK" 0.5 s of voice): an interruption.
+    barge_in_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_BARGE_IN_S", 0.6))
     # After this much silence the turn so far is handed to ASR already; if the caller stays quiet
     # until end_silence_s the transcript is ready, so recognition hides inside the wait (0 = off).
     early_asr_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_EARLY_ASR_S", 0.6))
@@ -54,7 +62,7 @@ class TurnSettings:
         """Per-call settings from the carrier's custom parameters (e.g. endSilenceMs=2200)."""
         values = dict(self.__dict__)
         for key, name in (("endSilenceMs", "end_silence_s"), ("maxTurnMs", "max_turn_s"),
-                          ("bargeInMs", "barge_in_s")):
+                          ("bargeInMs", "barge_in_s"), ("onsetMs", "onset_s")):
             try:
                 milliseconds = float(parameters.get(key, ""))
             except ValueError:
@@ -113,6 +121,11 @@ class SpeechStarted:
 
 
 @dataclass(frozen=True)
+class SpeechOnset:
+    """Loud-enough speech for onset_s: the caller may be interrupting (or just saying 嗯)."""
+
+
+@dataclass(frozen=True)
 class LongSpeech:
     """The caller has spoken for barge_in_s: over the bot's voice this is an interruption."""
 
@@ -152,17 +165,25 @@ class TurnDetector:
         self._burst_s = 0.0
         self._silence_s = 0.0
         self._started = False
+        self._onset = False
+        self._loudest = 0.0  # RMS of the loudest voiced window of this turn
         self._long = False
 
     @property
     def in_turn(self) -> bool:
         return self._turn is not None
 
+    @property
+    def voiced_s(self) -> float:
+        """Seconds of speech in the turn so far (0 between turns)."""
+        return self._voiced_s
+
     def reset(self) -> None:
         """Forget a turn in progress (e.g. the caller pressed a key instead)."""
         self._turn = None
         self._voiced_s = self._burst_s = self._silence_s = 0.0
-        self._started = self._long = False
+        self._started = self._onset = self._long = False
+        self._loudest = 0.0
 
     def feed(self, mulaw: bytes) -> list:
         events: list = []
@@ -189,6 +210,10 @@ class TurnDetector:
             self._voiced_s += self.window_s
             self._burst_s += self.window_s
             self._silence_s = 0.0
+            self._loudest = max(self._loudest, _rms(chunk))
+            if not self._onset and self._voiced_s >= settings.onset_s and self._loudest >= ONSET_MIN_RMS:
+                self._onset = True
+                events.append(SpeechOnset())
             if not self._started and self._voiced_s >= settings.min_speech_s:
                 self._started = True
                 events.append(SpeechStarted())
@@ -199,8 +224,10 @@ class TurnDetector:
             self._burst_s = 0.0
             before, self._silence_s = self._silence_s, self._silence_s + self.window_s
             early = settings.early_asr_s
+            # Also after a burst too short to be a turn, if it paused the bot: the call must learn
+            # that it was over, to pick its sentence up again.
             if (0 < early < settings.end_silence_s and before < early <= self._silence_s
-                    and self._voiced_s >= settings.min_speech_s):
+                    and (self._voiced_s >= settings.min_speech_s or self._onset)):
                 events.append(TurnPaused(self._trimmed(), self._voiced_s))
         duration = len(self._turn) / PHONE_RATE
         if self._silence_s >= settings.end_silence_s or duration >= settings.max_turn_s:
@@ -215,3 +242,7 @@ class TurnDetector:
         """The turn without its trailing silence (only how we knew it ended: ASR need not read it)."""
         keep = len(self._turn) - int(max(0.0, self._silence_s - PRE_ROLL_S) * PHONE_RATE)
         return bytes(self._turn[:keep])
+
+
+def _rms(mulaw: bytes) -> float:
+    return audioop.rms(audioop.ulaw2lin(mulaw, 2), 2) / 32768.0 if mulaw else 0.0

@@ -5,13 +5,19 @@ In:  connected, start (streamSid, callSid, customParameters, mediaFormat), media
 Out: media (payload), mark (name), clear.
 Twilio passes no caller number by itself: the TwiML adds it as a custom parameter
 (`<Parameter name="caller" value="{{From}}"/>`), together with the stream token.
+
+Twilio signs its webhooks and the stream's WebSocket handshake with the account's auth token:
+`X-Twilio-Signature` = base64(HMAC-SHA1(auth token, the URL Twilio requested + each POST
+parameter's name and value, sorted by name)). `signature_valid` checks it with the twilio
+package's RequestValidator; `stream_twiml` writes the TwiML that connects a call to the stream.
 """
 from __future__ import annotations
 
 import base64
 import binascii
 import json
-from typing import Optional, Union
+from typing import Iterable, Mapping, Optional, Union
+from xml.sax.saxutils import quoteattr
 
 from voice.phone.frames import CallConnected, CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
 from voice.phone.serializer import CallSerializer, MalformedMessage
@@ -96,3 +102,25 @@ def _section(message: dict, key: str) -> dict:
     if not isinstance(section, dict):
         raise MalformedMessage(f"{message.get('event')} without a {key} object")
     return section
+
+
+SIGNATURE_HEADER = "X-Twilio-Signature"
+
+
+def signature_valid(auth_token: str, urls: Iterable[str], params: Optional[Mapping], signature: str) -> bool:
+    """True if `signature` is Twilio's for one of `urls` (the public URL as Twilio saw it) and `params`."""
+    from twilio.request_validator import RequestValidator
+
+    if not auth_token or not signature:
+        return False
+    validator = RequestValidator(auth_token)
+    # A multi-dict (Sanic's request.form, with getlist) keeps repeated parameters; a dict maps name -> value.
+    return any(validator.validate(url, params if params is not None else {}, signature) for url in urls)
+
+
+def stream_twiml(stream_url: str, parameters: Mapping[str, str]) -> str:
+    """TwiML answering a call with a bidirectional Media Stream to `stream_url`, passing `parameters`."""
+    tags = "".join(f"<Parameter name={quoteattr(name)} value={quoteattr(value)}/>"
+                   for name, value in parameters.items())
+    return ('<?xml version="1.0" encoding="UTF-8"?>'
+            f"<Response><Connect><Stream url={quoteattr(stream_url)}>{tags}</Stream></Connect></Response>")

@@ -8,19 +8,24 @@ import time
 from typing import Callable, List, Optional
 
 import websockets
+from twilio.request_validator import RequestValidator
 
 from tests.voice.phone.caller_audio import FRAME, frames
+from voice.phone.twilio import SIGNATURE_HEADER
 
 
 class FakeTwilio:
     """Streams μ-law like Twilio, collects what the bot sends and echoes marks (as if played at once)."""
 
     def __init__(self, url: str, token: str, caller: str = "", call_sid: str = "CA0001", echo_marks: bool = True,
-                 parameters: Optional[dict] = None) -> None:
+                 parameters: Optional[dict] = None, auth_token: Optional[str] = None,
+                 signed_url: Optional[str] = None) -> None:
         self.url, self.token, self.caller, self.call_sid = url, token, caller, call_sid
         self.stream_sid = "MZ" + call_sid[2:]
         self.echo_marks = echo_marks
         self.parameters = parameters or {}
+        # Twilio signs the handshake with the account's auth token over the stream URL it was given.
+        self.auth_token, self.signed_url = auth_token, signed_url or url
         self.received: List[dict] = []  # every message from the bot, in order
         self.received_at: List[float] = []
         self.ws = None
@@ -28,7 +33,10 @@ class FakeTwilio:
         self._sequence = 0
 
     async def __aenter__(self) -> "FakeTwilio":
-        self.ws = await websockets.connect(self.url, max_size=None)
+        headers = {}
+        if self.auth_token:
+            headers[SIGNATURE_HEADER] = RequestValidator(self.auth_token).compute_signature(self.signed_url, {})
+        self.ws = await websockets.connect(self.url, max_size=None, extra_headers=headers)
         self._reader = asyncio.ensure_future(self._read())
         await self.send({"event": "connected", "protocol": "Call", "version": "1.0.0"})
         await self.send({"event": "start", "streamSid": self.stream_sid, "start": {

@@ -1,6 +1,9 @@
 """Endpointing for old callers on real (espeak-ng) speech streamed as 20 ms μ-law frames."""
+import pytest
+
 from tests.voice.phone.caller_audio import frames, noise, silence, spoken_mulaw
-from voice.phone.turns import LongSpeech, SpeechStarted, TurnDetector, TurnEnded, TurnPaused, TurnSettings
+from voice.phone.turns import (LongSpeech, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded, TurnPaused,
+                               TurnSettings)
 
 SENTENCE = "我想查一下下次交费是什么时候"
 
@@ -19,10 +22,10 @@ def ended(events):
 def test_a_sentence_followed_by_silence_is_one_turn():
     speech = spoken_mulaw(SENTENCE, "zh")
     events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), silence(0.5) + speech + silence(2.2))
-    assert [type(e) for e in events] == [SpeechStarted, LongSpeech, TurnPaused, TurnEnded]
+    assert [type(e) for e in events] == [SpeechOnset, SpeechStarted, LongSpeech, TurnPaused, TurnEnded]
     turn = ended(events)[0]
     # ASR may start at the early pause: nothing was said after it, so it is the same turn
-    assert (events[2].mulaw, events[2].voiced_s) == (turn.mulaw, turn.voiced_s)
+    assert (events[3].mulaw, events[3].voiced_s) == (turn.mulaw, turn.voiced_s)
     assert turn.reason == "silence"
     assert 0.6 * len(speech) / 8000 < turn.voiced_s <= len(speech) / 8000 + 0.2
     # the trailing silence is trimmed before ASR
@@ -59,7 +62,20 @@ def test_silence_and_line_noise_are_never_a_turn():
     assert not detector.in_turn
 
 
-def test_a_short_backchannel_is_not_long_speech():
-    events = feed(TurnDetector(TurnSettings(barge_in_s=0.5)), spoken_mulaw("嗯", "zh") + silence(2.0))
-    assert LongSpeech() not in events
+@pytest.mark.parametrize("word, language", [("嗯", "zh"), ("对", "zh"), ("好的", "zh"), ("OK", "en")])
+def test_a_backchannel_has_an_onset_and_a_pause_but_is_not_long_speech(word, language):
+    events = feed(TurnDetector(), spoken_mulaw(word, language) + silence(2.0))
+    assert SpeechOnset() in events and LongSpeech() not in events
+    # the pause after it comes even when it is too short to be a turn: the bot may resume then
+    assert any(isinstance(e, TurnPaused) for e in events)
     assert len(ended(events)) <= 1
+
+
+def test_speech_onset_comes_within_a_fifth_of_a_second_of_the_first_sound():
+    lead = silence(0.5)
+    detector, heard_at = TurnDetector(), None
+    for index, frame in enumerate(frames(lead + spoken_mulaw("我想查一下", "zh"))):
+        if SpeechOnset() in detector.feed(frame):
+            heard_at = (index + 1) * len(frame) / 8000 - len(lead) / 8000
+            break
+    assert heard_at is not None and heard_at <= 0.25

@@ -1,12 +1,15 @@
 """The Twilio Media Streams serializer against the message shapes Twilio documents."""
 import base64
+import hashlib
+import hmac
 import json
+from xml.etree import ElementTree
 
 import pytest
 
 from voice.phone.frames import CallConnected, CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
 from voice.phone.serializer import MalformedMessage
-from voice.phone.twilio import TwilioSerializer
+from voice.phone.twilio import TwilioSerializer, signature_valid, stream_twiml
 
 STREAM = "MZ18ad3ab5a668481ce02b83e7395059f0"
 START = {
@@ -66,3 +69,30 @@ def test_unknown_events_are_ignored():
 def test_malformed_messages_raise_one_error_type(raw):
     with pytest.raises(MalformedMessage):
         TwilioSerializer().deserialize(raw)
+
+
+def twilio_signature(auth_token: str, url: str, params: dict) -> str:
+    """Twilio's documented scheme, written out independently of the twilio package."""
+    signed = url + "".join(name + params[name] for name in sorted(params))
+    return base64.b64encode(hmac.new(auth_token.encode(), signed.encode(), hashlib.sha1).digest()).decode()
+
+
+def test_a_twilio_signature_is_accepted_only_for_its_url_params_and_token():
+    url = "https://anxin.example/webhooks/phone/twiml"
+    params = {"CallSid": "CA456", "From": "+8613800000001", "To": "+864001234567"}
+    signature = twilio_signature("auth-token", url, params)
+    assert signature_valid("auth-token", [url], params, signature)
+    assert signature_valid("auth-token", ["http://10.0.0.5:5005/webhooks/phone/twiml", url], params, signature)
+    assert not signature_valid("other-token", [url], params, signature)
+    assert not signature_valid("auth-token", [url], {**params, "From": "+8613900000000"}, signature)
+    assert not signature_valid("auth-token", ["https://evil.example/webhooks/phone/twiml"], params, signature)
+    assert not signature_valid("auth-token", [url], params, "")
+    stream = "wss://anxin.example/webhooks/phone/stream"  # the handshake: the URL alone, no parameters
+    assert signature_valid("auth-token", [stream], None, twilio_signature("auth-token", stream, {}))
+
+
+def test_stream_twiml_escapes_what_it_passes():
+    twiml = stream_twiml("wss://anxin.example/webhooks/phone/stream", {"caller": '"<x>&', "token": "t"})
+    stream = ElementTree.fromstring(twiml).find("./Connect/Stream")
+    assert stream.get("url") == "wss://anxin.example/webhooks/phone/stream"
+    assert [(p.get("name"), p.get("value")) for p in stream] == [("caller", '"<x>&'), ("token", "t")]
