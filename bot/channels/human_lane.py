@@ -236,6 +236,9 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
     async with agent.lock_store.lock(sender_id):
         tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
         await agent.processor.trigger_external_user_uttered(intent, {}, tracker, output)
+    flush = getattr(output, "flush", None)  # a line that speaks (a call) says it all at once, in order
+    if flush is not None:
+        await flush()
 
 
 _PLACE = {

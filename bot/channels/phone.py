@@ -28,13 +28,14 @@ import logging
 import os
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
-from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
+from rasa.shared.core.events import SlotSet
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from bot.channels.human_lane import LaneMessage, register_live_line, relaying, unregister_live_line
 from voice.phone.call import BotReply, CallHooks, CallSession
 from voice.phone.twilio import SIGNATURE_HEADER, TwilioSerializer, signature_valid, stream_twiml
 
@@ -43,7 +44,6 @@ logger = logging.getLogger(__name__)
 TOKEN_ENV = "ANXIN_PHONE_STREAM_TOKEN"
 AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
 PUBLIC_URL_ENV = "ANXIN_PUBLIC_URL"
-HANDOFF_ACTION = "action_handoff"
 
 
 class PhoneInput(InputChannel):
@@ -64,6 +64,7 @@ class PhoneInput(InputChannel):
             logger.info("%s is not set: Twilio signatures are not checked, the TwiML webhook is off", AUTH_TOKEN_ENV)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        on_new_message = relaying(self.name(), on_new_message)  # a paused call's words go to the agent
         phone = Blueprint("custom_webhook_PhoneInput", __name__)
 
         @phone.route("/", methods=["GET"])
@@ -99,6 +100,7 @@ class PhoneInput(InputChannel):
                 bot_turn=lambda sender, text, metadata: self._bot_turn(agent, on_new_message, sender, text, metadata),
                 set_slots=lambda sender, slots: self._set_slots(agent, sender, slots),
             ), token=self.token)
+            line_registered = False
             try:
                 while True:
                     raw = await ws.recv()
@@ -106,11 +108,16 @@ class PhoneInput(InputChannel):
                         continue
                     if not await session.handle(raw):
                         break
+                    if session.sender_id and not line_registered:  # known after `start`: agents can speak in
+                        register_live_line(session.sender_id, CallLine(session))
+                        line_registered = True
             except ConnectionClosed:
                 logger.info("phone call %s: the carrier closed the connection", session.sender_id or "-")
             except Exception:  # never let one call's bug take the worker down with a traceback to the caller
                 logger.exception("phone call %s failed", session.sender_id or "-")
             finally:
+                if session.sender_id:
+                    unregister_live_line(session.sender_id)
                 await session.close()
 
         return phone
@@ -121,7 +128,7 @@ class PhoneInput(InputChannel):
         await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
         tracker = await agent.tracker_store.retrieve(sender)
         language = (tracker.get_slot("language") if tracker else None) or "zh-Hans"
-        return BotReply(collector.messages, language, handed_off=_handed_off_this_turn(tracker))
+        return BotReply(collector.messages, language, handed_off=bool(tracker and tracker.is_paused()))
 
     @staticmethod
     async def _set_slots(agent: Any, sender: str, slots: Dict[str, Any]) -> None:
@@ -154,12 +161,29 @@ def _public_urls(request: Request, websocket: bool, path: Optional[str] = None) 
     return urls
 
 
-def _handed_off_this_turn(tracker: Any) -> bool:
-    if tracker is None:
-        return False
-    for event in reversed(tracker.events):
-        if isinstance(event, UserUttered):
+class CallLine:
+    """The human lane's way into a live call: the agent's words are spoken by TTS into the call."""
+
+    def __init__(self, session: CallSession) -> None:
+        self.session = session
+
+    async def send(self, sender_id: str, message: LaneMessage) -> bool:
+        if self.session.closed:
             return False
-        if isinstance(event, ActionExecuted) and event.action_name == HANDOFF_ACTION:
-            return True
-    return False
+        self.session.say(message.text, message.language)
+        return True
+
+    def output_channel(self, sender_id: str) -> OutputChannel:
+        return _CallTakenBack(self.session)
+
+
+class _CallTakenBack(CollectingOutputChannel):
+    """What the bot says when the agent gives the call back, spoken in one go once the turn is over."""
+
+    def __init__(self, session: CallSession) -> None:
+        super().__init__()
+        self.session = session
+
+    async def flush(self) -> None:
+        if not self.session.closed:
+            self.session.take_back(self.messages)

@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.service.formatting import mask_digits_in_text
+from bot.channels.human_lane import relaying
 from bot.channels.rate_limited import _POLITE, TokenBucketLimiter, guard
 from voice.asr import get_recognizer
 from voice.audio import AudioError
@@ -85,7 +86,7 @@ class VoiceMessageInput(InputChannel):
         if os.environ.get("ANXIN_VOICE_PRELOAD", "1") == "1":
             # Load Whisper while Rasa starts, not during the first caller's turn.
             threading.Thread(target=get_recognizer, name="whisper-preload", daemon=True).start()
-        guarded = guard(on_new_message, _AlreadyCounted())
+        guarded = guard(relaying(self.name(), on_new_message), _AlreadyCounted())  # paused: words go to the agent
 
         async def handle_text(sender_id: str, text: str, metadata: Optional[Dict[str, Any]]) -> List[Dict]:
             collector = CollectingOutputChannel()

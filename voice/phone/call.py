@@ -57,7 +57,7 @@ _SENTENCE_END = re.compile(r"(?<=[。！？!?；;])|\n+|(?<=[.])\s+")
 class BotReply:
     messages: List[dict]  # Rasa's collected output: {"text", "buttons", ...}
     language: str  # the conversation's language slot after the turn
-    handed_off: bool = False  # the bot opened a handoff ticket: a person takes the call from here
+    handed_off: bool = False  # a person has the call now (the conversation is paused)
 
 
 @dataclass
@@ -463,21 +463,13 @@ class CallSession:
         rasa_ms = (time.perf_counter() - rasa_started) * 1000
         if text == HUMAN_PAYLOAD:
             self._handoff_requested = False
-        if reply.handed_off:
-            # The carrier bridges the call to the agent from here (the human-lane issue); until then the
-            # caller hears no more repeat prompts and no second handoff.
-            self.handed_off = True
+        if reply.handed_off and not self.handed_off:
             logger.info("phone call %s handed to a person", self.sender_id)
-        self.handed_off = False
+        # While a person has the call (the conversation is paused) the caller's words go to the agent's
+        # console and the agent's replies are spoken by `say`: no repeat prompts, no second handoff.
+        self.handed_off = reply.handed_off
         self.language = reply.language or self.language
-        segments: List[Segment] = []
-        for message in reply.messages:
-            if message.get("text"):
-                segments.append((self.language, message["text"]))
-            buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
-            if buttons:
-                options, self.key_actions = prompts.key_options(buttons, self.language)
-                segments += options
+        segments = self._bot_segments(reply.messages)
         if not segments:
             return
         tts_started = time.perf_counter()
@@ -490,6 +482,25 @@ class CallSession:
         logger.info("phone call %s turn: ASR %.0f ms, Rasa %.0f ms, TTS first byte %.0f ms, "
                     "end of speech -> first audio %.0f ms", self.sender_id, timings.asr_ms, timings.rasa_ms,
                     timings.tts_first_byte_ms, timings.total_ms)
+
+    def _bot_segments(self, messages: List[dict]) -> List[Segment]:
+        """The bot's messages as spoken segments; its buttons become a key menu ("...，请按1")."""
+        segments: List[Segment] = []
+        for message in messages:
+            if message.get("text"):
+                segments.append((self.language, message["text"]))
+            buttons = [(b.get("title", ""), b.get("payload", "")) for b in message.get("buttons") or []]
+            if buttons:
+                options, self.key_actions = prompts.key_options(buttons, self.language)
+                segments += options
+        return segments
+
+    def take_back(self, messages: List[dict]) -> None:
+        """The agent gave the call back: the bot speaks again (e.g. the rating, on the keypad)."""
+        self.handed_off = False
+        segments = self._bot_segments(messages)
+        if segments:
+            self._speak(segments)
 
     # ---- lifetime ------------------------------------------------------------------------
     def _spawn(self, coroutine: Awaitable) -> asyncio.Task:

@@ -7,6 +7,7 @@ segments so that the language menu says each language in its own voice.
 """
 from __future__ import annotations
 
+import re
 from typing import Dict, List, Tuple
 
 Segment = Tuple[str, str]  # (product language: zh-Hans | zh-Hant | yue | en, text)
@@ -14,6 +15,7 @@ Segment = Tuple[str, str]  # (product language: zh-Hans | zh-Hant | yue | en, te
 # Keys of the language menu -> product language.
 LANGUAGE_KEYS: Dict[str, str] = {"1": "zh-Hans", "2": "yue", "3": "en"}
 HUMAN_KEY, REPEAT_KEY, MENU_KEY, ENTER_KEY = "0", "9", "*", "#"
+_RATING = re.compile(r'^/give_feedback\{"rating":\s*"([1-5])"\}$')
 
 _TEXT: Dict[str, Dict[str, str]] = {
     "welcome": {
@@ -58,6 +60,12 @@ _TEXT: Dict[str, Dict[str, str]] = {
         "yue": "我再講一次。",
         "en": "I'll say that again.",
     },
+    "rate_on_keys": {  # a 1-5 rating: the key is the score, so one sentence says it all
+        "zh-Hans": "请按1到5打分，5分最满意。不想打分，请按井号键。",
+        "zh-Hant": "請按1到5評分，5分最滿意。不想評分，請按井號鍵。",
+        "yue": "請㩒1到5評分，5分最滿意。唔想評分，請㩒井號鍵。",
+        "en": "Press 1 to 5 to rate us, 5 is best. To skip, press the hash key.",
+    },
     "press_key": {  # the option is said first, then its key
         "zh-Hans": "{option}，请按{key}。",
         "zh-Hant": "{option}，請按{key}。",
@@ -91,6 +99,10 @@ def key_options(buttons: List[Tuple[str, str]], language: str) -> Tuple[List[Seg
 
     Returns the segments to say and the key -> payload map to act on.
     """
+    ratings = {_RATING.match(payload).group(1): payload for _, payload in buttons if _RATING.match(payload)}
+    if len(ratings) == 5:  # the rating question: the key is the score, # skips
+        skip = next((payload for _, payload in buttons if payload == "/deny"), None)
+        return [(language, text("rate_on_keys", language))], {**ratings, **({ENTER_KEY: skip} if skip else {})}
     numbered = [(title, payload) for title, payload in buttons if payload != "/request_human"][:3]
     human = [(title, payload) for title, payload in buttons if payload == "/request_human"][:1]
     keys: Dict[str, str] = {}

@@ -39,3 +39,11 @@ def test_welcomes():
     unknown = prompts.welcome("zh-Hans", known_caller=False, senior=False)
     assert [language for language, _ in unknown] == ["zh-Hans", "zh-Hans", "yue", "en", "zh-Hans"]
     assert len(unknown) - 1 <= 4  # at most four options
+
+
+def test_the_rating_question_on_the_keypad_the_key_is_the_score():
+    buttons = [(f"{n}分", f'/give_feedback{{"rating":"{n}"}}') for n in (5, 4, 3, 2, 1)] + [("跳过", "/deny")]
+    segments, keys = prompts.key_options(buttons, "en")
+    assert segments == [("en", "Press 1 to 5 to rate us, 5 is best. To skip, press the hash key.")]
+    assert keys["5"] == '/give_feedback{"rating":"5"}' and keys["1"] == '/give_feedback{"rating":"1"}'
+    assert keys["#"] == "/deny" and "0" not in keys
