@@ -242,6 +242,8 @@ async def answer_voice_message(sender_id: str, audio: bytes, handle_text: Handle
     timings = {"decode": decoded - started, "asr": recognized - decoded, "audio_seconds": len(samples) / 16000}
     if not transcript.text:
         language = language_before or ASR_LANGUAGE_TO_PRODUCT[transcript.language]
+        if transcript.language == "yue" and language == "zh-Hant":
+            language = "yue"  # listened for Cantonese (the stored dialect): say it in Cantonese, as the voice does
         voice = _reply_voice(sender_id, language, dialect)
         message = await polite_reply("not_heard", language, voice)
         timings["tts"] = time.perf_counter() - recognized
