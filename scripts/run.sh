@@ -25,7 +25,8 @@ cat <<MSG
     socket.io:    ws://localhost:$RASA_PORT/socket.io
     HTTP API:     http://localhost:$RASA_PORT/  (token: RASA_AUTH_TOKEN in .env)
     Terminal:     make chat
-    Web chat:     http://localhost:$RASA_PORT/webhooks/webchat/  (hold to talk)
+    Web chat:     http://localhost:$RASA_PORT/webhooks/webchat/  (长辈版, hold to talk, 转人工)
+    Agents:       http://localhost:$RASA_PORT/webhooks/console/  (demo logins printed above, on the first run only)
     Phone:        ws://localhost:$RASA_PORT/webhooks/phone/stream  (Twilio Media Streams; token in .env)
     Reminders:    var/scheduler.log  (python -m actions.service.scheduler --dry-run lists what is due)
   Demo customers: 13800000001 / 5821, 13900000002 / 7340, 85291234567 / 2034, 13700000003 / 7788
