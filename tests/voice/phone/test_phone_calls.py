@@ -26,12 +26,17 @@ WANG = "+86 138 0000 0001"  # 王建国, 76: a senior, Mandarin
 UNKNOWN = "+86 139 1234 5678"
 
 
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
+def start_phone_servers(tmp_path_factory, name: str) -> Servers:
+    """A server pair whose phone endpoint wants PHONE_TOKEN and Twilio's signature."""
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("phone"), extra_env={"ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN,
-                                                                           "TWILIO_AUTH_TOKEN": TWILIO_AUTH}).start()
+    return Servers(tmp_path_factory.mktemp(name), extra_env={"ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN,
+                                                             "TWILIO_AUTH_TOKEN": TWILIO_AUTH}).start()
+
+
+@pytest.fixture(scope="module")
+def servers(tmp_path_factory):
+    running = start_phone_servers(tmp_path_factory, "phone")
     yield running
     running.stop()
 

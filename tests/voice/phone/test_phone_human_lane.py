@@ -11,11 +11,11 @@ import asyncio
 import pytest
 
 from tests.bot.console_client import Console, create_agents
-from tests.servers import MODEL, Servers
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.test_phone_calls import (PHONE_TOKEN, TWILIO_AUTH, UNKNOWN, bot_texts, conversation,
-                                                reply_after, same_speech, stream_url, user_texts)
+                                                reply_after, same_speech, start_phone_servers, stream_url,
+                                                user_texts)
 from voice.phone.call import LEAD_SILENCE_S, render_speech, spoken_sentences
 
 SID = "CAlane001"
@@ -23,10 +23,7 @@ SID = "CAlane001"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("phone-lane"), extra_env={"ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN,
-                                                                        "TWILIO_AUTH_TOKEN": TWILIO_AUTH}).start()
+    running = start_phone_servers(tmp_path_factory, "phone-lane")  # its own pair: an agent online pauses calls
     create_agents(running, [("lin", "林", "agent", ["zh-Hans", "zh-Hant", "yue", "en"])])
     yield running
     running.stop()
