@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.service.formatting import mask_id_answer
-from actions.service.interactions import Interaction
+from actions.service.core.interactions import Interaction
 from actions.service.language import DEFAULT_LANGUAGE, to_simplified, to_traditional
 
 HUMAN_PAYLOAD = "/request_human"

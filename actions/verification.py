@@ -15,9 +15,9 @@ import actions.payments  # noqa: F401
 import actions.policies  # noqa: F401
 import actions.reminders  # noqa: F401
 from actions.common import channel_of, language_of
-from actions.service.channel_links import link_channel
+from actions.service.customers.channel_links import link_channel
 from actions.service.formatting import clock_time
-from actions.service.identity import LOCKED, VERIFIED, normalize_id_last4, normalize_phone, verify_identity
+from actions.service.customers.identity import LOCKED, VERIFIED, normalize_id_last4, normalize_phone, verify_identity
 from actions.reminders import show_waiting_notices
 from actions.verified_action import VerifiedAction
 

@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from actions.service import db, settings
-from actions.service.db import session_scope
-from actions.service.models import Customer
+from actions.service.core import db, settings
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer
 
 
 def clear_service_caches() -> None:
@@ -21,7 +21,7 @@ def clear_service_caches() -> None:
 @pytest.fixture
 def demo_db(tmp_path, monkeypatch):
     """Point the service layer at a new SQLite file and seed the demo customers; undo it afterwards."""
-    from actions.service.seed import seed_demo_data
+    from actions.service.core.seed import seed_demo_data
 
     url = f"sqlite:///{tmp_path / 'anxin.db'}"
     monkeypatch.setenv("ANXIN_DATABASE_URL", url)

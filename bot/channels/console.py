@@ -3,7 +3,7 @@
 A Rasa input channel (mounted by credentials.yml) so that it runs in the Rasa server next to the
 customer channels: it reads conversations from Rasa's tracker store in-process and sends agents'
 replies out on the customer's own channel (bot.channels.human_lane). Tickets, messages, agents and
-the audit log live in the service layer (actions.service.handoff / agents); the console is the
+the audit log live in the service layer (actions.service.human_lane.handoff / agents); the console is the
 embedded HandoffBackend's user interface and learns about new tickets by polling
 `queue_version()` (the action server opens tickets in another process).
 
@@ -42,9 +42,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.service import agents as agent_accounts
-from actions.service import handoff
-from actions.service.settings import get_settings
+from actions.service.human_lane import agents as agent_accounts
+from actions.service.human_lane import handoff
+from actions.service.core.settings import get_settings
 from bot.channels import human_lane
 from bot.channels.console_views import (
     SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,

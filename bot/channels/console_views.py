@@ -10,13 +10,13 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.service.agents import ONLINE_WINDOW, serves
-from actions.service.claims import CLAIM_STEPS, DECLINED, list_claims
-from actions.service.db import session_scope
+from actions.service.human_lane.agents import ONLINE_WINDOW, serves
+from actions.service.claims.reports import CLAIM_STEPS, DECLINED, list_claims
+from actions.service.core.db import session_scope
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_id_answer, mask_phone, money
-from actions.service.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
-from actions.service.models import Agent
-from actions.service.policies import list_policies
+from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
+from actions.service.core.models import Agent
+from actions.service.policies.lookup import list_policies
 
 SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())
 TRANSCRIPT_LIMIT = 200  # pre-handoff lines shown; older ones are summarised by the summary line

@@ -22,9 +22,9 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.service.documents import CheckoutView, checkout_view, method_words, render_document
+from actions.service.policies.documents import CheckoutView, checkout_view, method_words, render_document
 from actions.service.formatting import money
-from actions.service.payments import PaymentError, settle_payment_order
+from actions.service.policies.payments import PaymentError, settle_payment_order
 
 logger = logging.getLogger(__name__)
 

@@ -35,7 +35,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.service.identity import normalize_phone
+from actions.service.customers.identity import normalize_phone
 from actions.service.numbers import digit_string
 from bot.channels import telegram_screens as screens
 from bot.channels.human_lane import PushLine, relaying

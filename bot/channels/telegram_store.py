@@ -7,8 +7,8 @@ from typing import Optional
 
 from sqlalchemy.exc import IntegrityError
 
-from actions.service.db import session_scope
-from actions.service.models import TelegramChat, TelegramUpdate
+from actions.service.core.db import session_scope
+from actions.service.core.models import TelegramChat, TelegramUpdate
 
 # Telegram stops retrying an update long before this; rows older than it only take space.
 KEEP_UPDATE_IDS = timedelta(days=2)

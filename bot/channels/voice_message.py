@@ -65,8 +65,8 @@ def customer_preference(agent: Any) -> Callable[[str], Awaitable[Tuple[Optional[
 
 
 def _stored_dialect(customer_id: Any) -> str:
-    from actions.service.db import session_scope
-    from actions.service.models import Customer
+    from actions.service.core.db import session_scope
+    from actions.service.core.models import Customer
 
     with session_scope() as session:
         customer = session.get(Customer, int(customer_id))

@@ -18,7 +18,7 @@ PASSWORD = "console-test-pw-1"  # test accounts only
 
 _CREATE_AGENTS = """
 import json, sys
-from actions.service.agents import create_agent
+from actions.service.human_lane.agents import create_agent
 for username, display_name, role, skills in json.loads(sys.argv[1]):
     create_agent(username, sys.argv[2], display_name, role=role, skills=tuple(skills))
 """

@@ -15,11 +15,11 @@ import requests
 from rasa.core.channels.channel import register
 from sanic import Sanic
 
-from actions.service import settings
-from actions.service.db import session_scope
-from actions.service.documents import calendar_link, invoice_link
-from actions.service.models import Customer
-from actions.service.payments import create_payment_order, get_payment_order, recent_payments
+from actions.service.core import settings
+from actions.service.core.db import session_scope
+from actions.service.policies.documents import calendar_link, invoice_link
+from actions.service.core.models import Customer
+from actions.service.policies.payments import create_payment_order, get_payment_order, recent_payments
 from bot.channels import documents as documents_channel
 from bot.channels.documents import DocumentChannel
 

@@ -1,7 +1,7 @@
 """A local stand-in for the Telegram Bot API (a real HTTP server on 127.0.0.1) that records sendMessage calls.
 
 The machines running the tests cannot reach Telegram; the reminder sender talks to this through
-actions/service/telegram_client.py exactly as it would to api.telegram.org.
+actions/service/messaging/telegram_client.py exactly as it would to api.telegram.org.
 """
 from __future__ import annotations
 

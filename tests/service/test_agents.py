@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from actions.service import seed
-from actions.service.agents import (
+from actions.service.core import seed
+from actions.service.human_lane.agents import (
     AccountLocked, AgentError, agent_for_session, agents_online, audit_log, create_agent, ensure_demo_agents,
     list_agents, login, logout, record_audit, set_password,
 )
-from actions.service.db import session_scope
-from actions.service.models import Agent, AgentSession
+from actions.service.core.db import session_scope
+from actions.service.core.models import Agent, AgentSession
 
 PASSWORD = "correct horse battery"
 PROJECT = Path(__file__).resolve().parents[2]

@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from actions.service.callback_times import (SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING,
+from actions.service.human_lane.callback_times import (SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING,
                                             callback_due_at, offered_choices)
 
 # 02:00 UTC is 10:00 in Beijing; 12:00 UTC is 20:00 in Beijing.

@@ -1,4 +1,4 @@
-from actions.service.channel_links import customer_for_address, link_channel, linked_addresses
+from actions.service.customers.channel_links import customer_for_address, link_channel, linked_addresses
 
 
 def test_a_chat_linked_to_a_customer_is_found_both_ways(demo_db, customers):

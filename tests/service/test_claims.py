@@ -3,12 +3,12 @@ from decimal import Decimal
 
 import pytest
 
-from actions.service.claims import (
+from actions.service.claims.reports import (
     ClaimDetails, ClaimError, insured_people, list_claims, open_callbacks, report_claim, set_claim_status,
 )
-from actions.service.db import session_scope
-from actions.service.interactions import Interaction
-from actions.service.models import Claim, ClaimReport, ServiceEvent
+from actions.service.core.db import session_scope
+from actions.service.core.interactions import Interaction
+from actions.service.core.models import Claim, ClaimReport, ServiceEvent
 
 NOW = datetime(2026, 11, 23, 9, 30)
 STAY = date(2026, 11, 20)

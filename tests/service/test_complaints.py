@@ -2,12 +2,12 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from actions.service.complaints import (
+from actions.service.claims.complaints import (
     complaints_of, file_complaint, overdue_work_orders, sounds_angry, update_work_order,
 )
-from actions.service.db import session_scope
-from actions.service.interactions import Interaction
-from actions.service.models import ServiceEvent, WorkOrder
+from actions.service.core.db import session_scope
+from actions.service.core.interactions import Interaction
+from actions.service.core.models import ServiceEvent, WorkOrder
 
 NOW = datetime(2026, 11, 23, 9, 0)
 
@@ -60,7 +60,7 @@ def test_angry_words_are_recognised(text, angry):
 
 
 def test_staff_commands_update_what_the_customer_sees(customers, capsys):
-    from actions.service.claims import list_claims
+    from actions.service.claims.reports import list_claims
     from actions.service.staff_cli import main
 
     assert main(["claim-status", "CL-2026000101", "approved", "--amount", "12600"]) == 0

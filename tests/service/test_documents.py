@@ -8,13 +8,13 @@ import pytest
 from icalendar import Calendar
 from pypdf import PdfReader
 
-from actions.service.db import session_scope
-from actions.service.documents import (
+from actions.service.core.db import session_scope
+from actions.service.policies.documents import (
     DocumentError, calendar_link, create_document_link, invoice_link, render_document,
 )
-from actions.service.models import Customer
-from actions.service.payments import create_payment_order, recent_payments, settle_payment_order
-from actions.service.policies import list_policies
+from actions.service.core.models import Customer
+from actions.service.policies.payments import create_payment_order, recent_payments, settle_payment_order
+from actions.service.policies.lookup import list_policies
 
 WANG, ZHANG = "13800000001", "13900000002"
 

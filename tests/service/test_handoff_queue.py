@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import inspect
 
-from actions.service import db
-from actions.service.agents import audit_log, create_agent, login
-from actions.service.claims import open_callbacks
-from actions.service.db import session_scope
-from actions.service.handoff import (
+from actions.service.core import db
+from actions.service.human_lane.agents import audit_log, create_agent, login
+from actions.service.claims.reports import open_callbacks
+from actions.service.core.db import session_scope
+from actions.service.human_lane.handoff import (
     DEFAULT_HANDLING_TIME, HandoffBackend, active_ticket_for_sender, add_message, handoff_backend, human_available,
     open_handoff_ticket, position_in_queue, queue, queue_positions, queue_summary, queue_version, resolve_ticket,
     schedule_callback, service_open, take_ticket, ticket_detail, ticket_messages,
 )
-from actions.service.interactions import Interaction
-from actions.service.models import HandoffTicket, ServiceEvent
+from actions.service.core.interactions import Interaction
+from actions.service.core.models import HandoffTicket, ServiceEvent
 from tests.conftest import clear_service_caches
 
 PASSWORD = "correct horse battery"
@@ -359,7 +359,7 @@ def test_an_older_database_is_migrated(tmp_path, monkeypatch):
     monkeypatch.setenv("ANXIN_DATABASE_URL", url)
     clear_service_caches()
     try:
-        from actions.service.seed import seed_demo_data
+        from actions.service.core.seed import seed_demo_data
         seed_demo_data()
         columns = {c["name"] for c in inspect(db.get_engine(url)).get_columns("handoff_tickets")}
         assert {"priority", "agent_id", "taken_at", "first_response_at", "resolved_at", "updated_at"} <= columns

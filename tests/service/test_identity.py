@@ -5,11 +5,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from actions.service.db import session_scope
-from actions.service.identity import (
+from actions.service.core.db import session_scope
+from actions.service.customers.identity import (
     LOCKED, MISMATCH, VERIFIED, hash_id_last4, normalize_id_last4, normalize_phone, verify_identity,
 )
-from actions.service.models import Customer, VerificationFailure
+from actions.service.core.models import Customer, VerificationFailure
 
 NOW = datetime(2026, 3, 1, 9, 30)  # naive UTC, as the service stores it
 

@@ -8,13 +8,13 @@ from decimal import Decimal
 import pytest
 from dateutil.relativedelta import relativedelta
 
-from actions.service.db import session_scope
-from actions.service.models import Payment, PaymentOrder
-from actions.service.payments import (
+from actions.service.core.db import session_scope
+from actions.service.core.models import Payment, PaymentOrder
+from actions.service.policies.payments import (
     ALL_POLICIES, PaymentError, create_payment_order, get_payment_order, parse_payment_method,
     parse_policy_choice, recent_payments, settle_payment_order,
 )
-from actions.service.policies import get_policy, list_policies, premiums_due
+from actions.service.policies.lookup import get_policy, list_policies, premiums_due
 
 WANG_POLICIES = ["P2019000001", "P2021000002"]
 

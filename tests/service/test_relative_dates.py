@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from actions.service.relative_dates import parse_event_date
+from actions.service.claims.relative_dates import parse_event_date
 
 TODAY = date(2026, 11, 23)  # a Monday
 

@@ -8,16 +8,16 @@ from decimal import Decimal
 
 import pytest
 
-from actions.service.db import session_scope
-from actions.service.channel_links import link_channel
-from actions.service.models import (
+from actions.service.core.db import session_scope
+from actions.service.customers.channel_links import link_channel
+from actions.service.core.models import (
     Customer, CustomerNotice, OutboundCallRequest, PaymentOrder, Policy, Reminder, ReminderDelivery,
 )
-from actions.service.notices import take_unshown_notices
-from actions.service.reminder_delivery import LEASE, TelegramChannel, default_channels, dispatch_due
-from actions.service.reminder_preferences import get_preferences, update_preferences
-from actions.service.reminders import preview_due_reminders, scan_due_reminders, stage_for
-from actions.service.scheduler import run_once
+from actions.service.reminders.notices import take_unshown_notices
+from actions.service.reminders.delivery import LEASE, TelegramChannel, default_channels, dispatch_due
+from actions.service.reminders.preferences import get_preferences, update_preferences
+from actions.service.reminders.due import preview_due_reminders, scan_due_reminders, stage_for
+from actions.service.reminders.scheduler import run_once
 from tests.service.reminders_fake_bot_api import FakeBotApi
 
 DUE = date(2027, 3, 15)
@@ -236,7 +236,7 @@ def test_crash_between_send_and_mark_sent_does_not_send_twice(demo_db, telegram)
 
 
 def test_a_paid_premium_is_not_reminded(demo_db):
-    from actions.service.payments import create_payment_order, settle_payment_order
+    from actions.service.policies.payments import create_payment_order, settle_payment_order
 
     customer_id = add_customer("13600000009")
     scan_due_reminders(at(DUE - timedelta(days=7)))

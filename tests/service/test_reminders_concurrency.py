@@ -9,8 +9,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from actions.service.db import session_scope
-from actions.service.models import ChannelLink, Customer, CustomerNotice, Policy, Reminder
+from actions.service.core.db import session_scope
+from actions.service.core.models import ChannelLink, Customer, CustomerNotice, Policy, Reminder
 from tests.service.reminders_fake_bot_api import FakeBotApi
 
 ROOT = Path(__file__).resolve().parents[2]

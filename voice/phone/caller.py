@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from actions.service.channel_links import customer_for_address
-from actions.service.db import session_scope
-from actions.service.identity import SENIOR_AGE, age_on, normalize_phone
-from actions.service.models import Customer
+from actions.service.customers.channel_links import customer_for_address
+from actions.service.core.db import session_scope
+from actions.service.customers.identity import SENIOR_AGE, age_on, normalize_phone
+from actions.service.core.models import Customer
 
 PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)
 CANTONESE_DIALECTS = ("cantonese", "yue", "粤", "粵")

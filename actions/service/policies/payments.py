@@ -10,10 +10,10 @@ from typing import List, Optional, Protocol, Sequence
 
 from dateutil.relativedelta import relativedelta
 
-from actions.service.db import session_scope
-from actions.service.models import Customer, Payment, PaymentOrder, Policy
-from actions.service.policies import months_per_period
-from actions.service.settings import get_settings
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer, Payment, PaymentOrder, Policy
+from actions.service.policies.lookup import months_per_period
+from actions.service.core.settings import get_settings
 
 PAYMENT_METHODS = ("bank_debit", "wechat_pay", "alipay")
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import List, Optional
 
-from actions.service.db import session_scope
-from actions.service.models import CustomerNotice
+from actions.service.core.db import session_scope
+from actions.service.core.models import CustomerNotice
 
 # An old customer reads a few messages, not a backlog: the newest ones, oldest first.
 MAX_NOTICES_SHOWN = 3

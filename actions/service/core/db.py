@@ -10,8 +10,8 @@ from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from actions.service.models import Base
-from actions.service.settings import get_settings
+from actions.service.core.models import Base
+from actions.service.core.settings import get_settings
 
 
 def _make_engine(url: str) -> Engine:

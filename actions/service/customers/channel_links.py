@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from typing import List, Optional
 
-from actions.service.db import session_scope
-from actions.service.models import ChannelLink
+from actions.service.core.db import session_scope
+from actions.service.core.models import ChannelLink
 
 
 def link_channel(customer_id: int, channel: str, address: str) -> None:

@@ -15,12 +15,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from sqlalchemy import func
 from sqlalchemy.exc import IntegrityError
 
-from actions.service.db import session_scope
-from actions.service.interactions import CLAIM_REPORT, Interaction, record_service_event
-from actions.service.models import (
+from actions.service.core.db import session_scope
+from actions.service.core.interactions import CLAIM_REPORT, Interaction, record_service_event
+from actions.service.core.models import (
     CallbackTask, Claim, ClaimReport, ClaimStatusChange, Customer, FamilyLink, Policy,
 )
-from actions.service.references import new_reference
+from actions.service.core.references import new_reference
 
 EVENT_TYPES = ("hospital", "accident", "critical_illness", "death")
 # The steps every claim goes through, in order; a claim may be declined instead of approved.

@@ -4,9 +4,9 @@ from __future__ import annotations
 import re
 from typing import Optional
 
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_account, mask_phone
-from actions.service.models import ChangeRecord, Customer, Policy
+from actions.service.core.models import ChangeRecord, Customer, Policy
 from actions.service.numbers import digit_string
 
 

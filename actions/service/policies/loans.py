@@ -7,10 +7,10 @@ from datetime import datetime
 from decimal import ROUND_DOWN, Decimal
 from typing import List
 
-from actions.service.db import session_scope
-from actions.service.models import LoanApplication, Policy
-from actions.service.policies import PolicyView, list_policies
-from actions.service.settings import get_settings
+from actions.service.core.db import session_scope
+from actions.service.core.models import LoanApplication, Policy
+from actions.service.policies.lookup import PolicyView, list_policies
+from actions.service.core.settings import get_settings
 
 LOAN_INTEREST_RATE = Decimal("0.05")  # yearly; shown to the customer before they borrow
 SUBMITTED, REFERRED = "submitted", "referred_to_human"

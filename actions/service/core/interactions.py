@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Dict, Optional
 
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text
-from actions.service.models import ServiceEvent
+from actions.service.core.models import ServiceEvent
 
 # Kinds of service events that analytics counts.
 RATING, FEEDBACK, COMPLAINT, FALLBACK, HANDOFF, CLAIM_REPORT = (

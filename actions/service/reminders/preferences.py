@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import cn2an
 
-from actions.service.db import session_scope
-from actions.service.models import Customer, CustomerPreference
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer, CustomerPreference
 
 DEFAULT_TIME_ZONE = "Asia/Shanghai"
 HONG_KONG_TIME_ZONE = "Asia/Hong_Kong"

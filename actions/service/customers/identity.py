@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
-from actions.service.db import session_scope
-from actions.service.models import Customer, VerificationFailure
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer, VerificationFailure
 from actions.service.numbers import digit_string
-from actions.service.settings import get_settings
+from actions.service.core.settings import get_settings
 
 VERIFIED, MISMATCH, LOCKED = "verified", "mismatch", "locked"
 SENIOR_AGE = 65

@@ -30,22 +30,22 @@ from typing import Dict, List, Optional, Protocol, Sequence
 
 from sqlalchemy import and_, or_, text
 
-from actions.service import telegram_client
-from actions.service.channel_links import linked_addresses
-from actions.service.db import session_scope
-from actions.service.documents import DocumentError, calendar_link
-from actions.service.identity import SENIOR_AGE, age_on
-from actions.service.models import (
+from actions.service.messaging import telegram_client
+from actions.service.customers.channel_links import linked_addresses
+from actions.service.core.db import session_scope
+from actions.service.policies.documents import DocumentError, calendar_link
+from actions.service.customers.identity import SENIOR_AGE, age_on
+from actions.service.core.models import (
     REMINDER_OPEN_SQL, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
     ReminderMessage,
 )
-from actions.service.payments import PaymentError, create_payment_order
-from actions.service.reminder_preferences import (
+from actions.service.policies.payments import PaymentError, create_payment_order
+from actions.service.reminders.preferences import (
     PHONE, TELEGRAM, WEB, ReminderPreferences, is_quiet_time, next_morning, preferences_in,
 )
-from actions.service.reminder_texts import DueItem, customer_language, reminder_text
-from actions.service.reminders import REMINDED_STATUSES, business_day, utc_naive
-from actions.service.settings import get_settings
+from actions.service.reminders.texts import DueItem, customer_language, reminder_text
+from actions.service.reminders.due import REMINDED_STATUSES, business_day, utc_naive
+from actions.service.core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -125,7 +125,7 @@ def _never_connected(error: str) -> bool:
 
 
 class WebNoticeChannel:
-    """A notice shown in the web chat on the customer's next visit (actions/service/notices.py)."""
+    """A notice shown in the web chat on the customer's next visit (actions/service/reminders/notices.py)."""
 
     name, local = WEB, True
 

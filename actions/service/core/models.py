@@ -372,7 +372,7 @@ class ReminderDelivery(Base):
     """The outbox: one row per message and channel address, written *before* anything is sent.
 
     status: pending -> sending -> sent | failed (retried) | unknown (the process died mid-send:
-    never re-sent, see actions/service/reminder_delivery.py).
+    never re-sent, see actions/service/reminders/delivery.py).
     """
 
     __tablename__ = "reminder_deliveries"

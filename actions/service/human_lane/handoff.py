@@ -43,12 +43,12 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
-from actions.service.agents import LANGUAGES, agents_online, get_agent, record_audit, serves
-from actions.service.db import session_scope
+from actions.service.human_lane.agents import LANGUAGES, agents_online, get_agent, record_audit, serves
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
-from actions.service.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
-from actions.service.models import Agent, CallbackTask, Customer, Feedback, HandoffMessage, HandoffTicket
-from actions.service.settings import get_settings
+from actions.service.core.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
+from actions.service.core.models import Agent, CallbackTask, Customer, Feedback, HandoffMessage, HandoffTicket
+from actions.service.core.settings import get_settings
 
 WAITING, ACTIVE, RESOLVED, HANDED_BACK, UNSTAFFED, CALLBACK, WITHDRAWN = (
     "waiting", "active", "resolved", "handed_back", "unstaffed", "callback", "withdrawn")

@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import List, Optional
 
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text
-from actions.service.interactions import COMPLAINT, Interaction, record_service_event
+from actions.service.core.interactions import COMPLAINT, Interaction, record_service_event
 from actions.service.language import to_simplified
-from actions.service.models import Complaint, WorkOrder
-from actions.service.references import new_reference
+from actions.service.core.models import Complaint, WorkOrder
+from actions.service.core.references import new_reference
 
 FIRST_RESPONSE_WITHIN = timedelta(hours=24)
 

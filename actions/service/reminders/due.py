@@ -22,10 +22,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Date, and_, case, exists, func, literal, select, type_coerce
 from sqlalchemy.dialects import postgresql, sqlite
 
-from actions.service.db import get_engine, session_scope
+from actions.service.core.db import get_engine, session_scope
 from actions.service.formatting import SERVICE_TIME_ZONE
-from actions.service.models import CustomerPreference, Policy, Reminder
-from actions.service.settings import get_settings
+from actions.service.core.models import CustomerPreference, Policy, Reminder
+from actions.service.core.settings import get_settings
 
 # Policies in these states are reminded; a lapsed one is a matter for a person, not a push.
 REMINDED_STATUSES = ("in_force", "grace")

@@ -6,9 +6,9 @@ from datetime import date
 from decimal import Decimal
 from typing import List, Optional
 
-from actions.service.db import session_scope
-from actions.service.models import Customer, Policy
-from actions.service.settings import get_settings
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer, Policy
+from actions.service.core.settings import get_settings
 
 _MONTHS_PER_PERIOD = {"annual": 12, "monthly": 1}
 

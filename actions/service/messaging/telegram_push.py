@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import List, Optional, Tuple
 
-from actions.service.channel_links import linked_addresses
-from actions.service.db import session_scope
-from actions.service.models import TelegramChat
-from actions.service.telegram_client import SendResult, send_document, send_message
+from actions.service.customers.channel_links import linked_addresses
+from actions.service.core.db import session_scope
+from actions.service.core.models import TelegramChat
+from actions.service.messaging.telegram_client import SendResult, send_document, send_message
 
 CHANNEL = "telegram"
 

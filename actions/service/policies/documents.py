@@ -13,11 +13,11 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import List, Optional, Sequence, Tuple
 
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import is_english, long_date, mask_account, money
 from actions.service.language import to_traditional
-from actions.service.models import Customer, DocumentLink, Payment, PaymentOrder, Policy
-from actions.service.settings import get_settings
+from actions.service.core.models import Customer, DocumentLink, Payment, PaymentOrder, Policy
+from actions.service.core.settings import get_settings
 
 INVOICE = "invoice"
 CALENDAR = "calendar"

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import List, Sequence
 
-from actions.service.documents import HOTLINE
+from actions.service.policies.documents import HOTLINE
 from actions.service.formatting import long_date, mask_account, money
 from actions.service.language import to_traditional
 

@@ -9,7 +9,7 @@ import re
 from decimal import Decimal
 from typing import Optional, Sequence, Union
 
-from actions.service.claims import EVENT_TYPES, InsuredPerson
+from actions.service.claims.reports import EVENT_TYPES, InsuredPerson
 from actions.service.language import to_simplified
 from actions.service.numbers import parse_amount
 

@@ -23,10 +23,10 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import update
 
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text
-from actions.service.models import Agent, AgentSession as AgentSessionRow, AuditEntry
-from actions.service.settings import get_settings
+from actions.service.core.models import Agent, AgentSession as AgentSessionRow, AuditEntry
+from actions.service.core.settings import get_settings
 
 LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
 ROLES = ("agent", "supervisor")

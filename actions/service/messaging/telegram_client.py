@@ -24,7 +24,7 @@ from typing import Any, Dict, Optional
 import requests
 from dotenv import load_dotenv
 
-from actions.service.settings import PROJECT_ROOT
+from actions.service.core.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
 
