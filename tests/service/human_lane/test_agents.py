@@ -18,7 +18,7 @@ from actions.service.core.db import session_scope
 from actions.service.core.models import Agent, AgentSession
 
 PASSWORD = "correct horse battery"
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture

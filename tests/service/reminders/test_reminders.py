@@ -18,7 +18,7 @@ from actions.service.reminders.delivery import LEASE, TelegramChannel, default_c
 from actions.service.reminders.preferences import get_preferences, update_preferences
 from actions.service.reminders.due import preview_due_reminders, scan_due_reminders, stage_for
 from actions.service.reminders.scheduler import run_once
-from tests.service.reminders_fake_bot_api import FakeBotApi
+from tests.service.reminders.fake_bot_api import FakeBotApi
 
 DUE = date(2027, 3, 15)
 
@@ -275,7 +275,7 @@ def test_scheduler_command_dry_run_lists_and_changes_nothing(customers, demo_db)
     import sys
     from pathlib import Path
 
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     env = dict(os.environ, ANXIN_DATABASE_URL=demo_db, PYTHONPATH=str(root))
     moment = f"{date.today() + timedelta(days=1)}T02:00:00"
     listed = subprocess.run([sys.executable, "-m", "actions.service.scheduler", "--dry-run", "--now", moment],

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from actions.service.core.db import session_scope
 from actions.service.core.models import ChannelLink, Customer, CustomerNotice, Policy, Reminder
-from tests.service.reminders_fake_bot_api import FakeBotApi
+from tests.service.reminders.fake_bot_api import FakeBotApi
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CUSTOMERS = 120
 DUE = date(2027, 3, 15)
 NOW = datetime(2027, 3, 8, 2, 0)  # 10:00 in Shanghai, 7 days before DUE
