@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from tests.bench import machine
-from tests.bot.console_client import Console, EventWatcher, create_agents
+from tests.bot.console.console_client import Console, EventWatcher, create_agents
 from tests.servers import ROOT, Servers, new_sender
 
 TRIES = 20

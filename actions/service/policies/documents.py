@@ -1,6 +1,6 @@
 """Customers' documents behind unguessable, expiring links: e-invoices (PDF) and premium reminders (iCalendar).
 
-The bot hands out a link; bot/channels/documents.py serves it. A link names only a token: which
+The bot hands out a link; bot/pages/documents.py serves it. A link names only a token: which
 customer, which document and in which language are kept here, and the document is drawn fresh
 from the database each time it is opened. Plain Python, no Rasa.
 """

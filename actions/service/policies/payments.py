@@ -25,7 +25,7 @@ class PaymentProvider(Protocol):
 
 
 class DemoPaymentProvider:
-    """Serves a demo checkout page from the product itself (bot/channels/documents.py)."""
+    """Serves a demo checkout page from the product itself (bot/pages/documents.py)."""
 
     def checkout_url(self, reference: str, amount: Decimal, method: str) -> str:
         return f"{get_settings().public_url}/webhooks/documents/pay/{reference}"

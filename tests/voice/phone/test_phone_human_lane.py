@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.bot.console_client import Console, create_agents
+from tests.bot.console.console_client import Console, create_agents
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.test_phone_calls import (PHONE_TOKEN, TWILIO_AUTH, UNKNOWN, bot_texts, conversation,

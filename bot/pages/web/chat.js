@@ -1,4 +1,4 @@
-/* Anxin web chat: the customer's page (served at /webhooks/webchat/ by bot/channels/webchat.py).
+/* Anxin web chat: the customer's page (served at /webhooks/webchat/ by bot/pages/webchat.py).
  *
  * Talks to Rasa over its socket.io channel (events user_uttered / bot_uttered, session
  * persistence: session_request {session_id} -> session_confirm). The session id is kept in

@@ -20,8 +20,8 @@ from actions.service.core.db import session_scope
 from actions.service.policies.documents import calendar_link, invoice_link
 from actions.service.core.models import Customer
 from actions.service.policies.payments import create_payment_order, get_payment_order, recent_payments
-from bot.channels import documents as documents_channel
-from bot.channels.documents import DocumentChannel
+from bot.pages import documents as documents_channel
+from bot.pages.documents import DocumentChannel
 
 PUBLIC_URL = "https://anxin.test"
 WANG = "13800000001"

@@ -1,6 +1,6 @@
 """The customer web chat page, served by Rasa itself under /webhooks/webchat/.
 
-    GET  /webhooks/webchat/                          the page (bot/web/chat.html)
+    GET  /webhooks/webchat/                          the page (bot/pages/web/chat.html)
     GET  /webhooks/webchat/chat.js, chat.css         its script and style (revalidated on every load)
     GET  /webhooks/webchat/vendor/socket.io-<v>.min.js  the official Socket.IO client, one-year cache
     POST /webhooks/webchat/speak  {"text", "language"?, "options"?: [button titles]}
@@ -37,7 +37,7 @@ from voice.voice_message import spoken_text
 
 logger = logging.getLogger(__name__)
 
-WEB = Path(__file__).resolve().parents[1] / "web"
+WEB = Path(__file__).resolve().parent / "web"
 SOCKET_IO_CLIENT = "socket.io-4.8.4.min.js"  # the version is in the name: cached for a year
 ASSETS = {  # URL name -> (file, content type)
     "chat.js": (WEB / "chat.js", "text/javascript; charset=utf-8"),

@@ -19,7 +19,7 @@ APP = """
 import sys
 from sanic import Sanic
 from rasa.core.channels.channel import register
-from bot.channels.webchat import WebChatPage
+from bot.pages.webchat import WebChatPage
 
 async def nobody(message):
     pass
@@ -92,8 +92,8 @@ def test_the_vendored_socket_io_client_is_served_with_a_long_cache_and_its_licen
     assert script.headers["Content-Type"].startswith("text/javascript")
     assert "max-age=31536000" in script.headers["Cache-Control"] and "immutable" in script.headers["Cache-Control"]
     assert script.text.startswith("/*!\n * Socket.IO v4.8.4") and "Released under the MIT License" in script.text[:200]
-    assert (ROOT / "bot/web/vendor/socket.io-4.8.4.min.js").read_bytes() == script.content
-    assert "MIT License" in (ROOT / "bot/web/vendor/socket.io-client.LICENSE").read_text()
+    assert (ROOT / "bot/pages/web/vendor/socket.io-4.8.4.min.js").read_bytes() == script.content
+    assert "MIT License" in (ROOT / "bot/pages/web/vendor/socket.io-client.LICENSE").read_text()
     missing = requests.get(f"{server}/webhooks/webchat/vendor/../../../.env", timeout=5)
     assert missing.status_code == 404
     assert requests.get(f"{server}/webhooks/webchat/vendor/other.js", timeout=5).status_code == 404
@@ -104,7 +104,7 @@ def test_the_page_script_and_style_are_revalidated(server):
         asset = requests.get(f"{server}/webhooks/webchat/{name}", timeout=5)
         assert asset.status_code == 200 and asset.headers["Content-Type"].startswith(kind)
         assert asset.headers["Cache-Control"] == "no-cache"
-        assert asset.content == (ROOT / "bot/web" / name).read_bytes()
+        assert asset.content == (ROOT / "bot/pages/web" / name).read_bytes()
 
 
 def speak(server, body, **kwargs):

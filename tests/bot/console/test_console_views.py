@@ -2,7 +2,7 @@
 from datetime import datetime, timezone
 from types import SimpleNamespace
 
-from bot.channels.console_views import (
+from bot.console.views import (
     CANNED_REPLIES, canned_replies, collected_fields, intents_seen, main_intent, one_line_summary,
     open_claims_json, policies_json, stored_transcript, tracker_transcript, verification_json, visible_to,
 )

@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from selenium.common.exceptions import WebDriverException
 
-from tests.bot.console_client import CSRF, PASSWORD, Console, EventWatcher, create_agents
+from tests.bot.console.console_client import CSRF, PASSWORD, Console, EventWatcher, create_agents
 from tests.browser.chromium import chromium
 from tests.servers import MODEL, ROOT, Servers, new_sender, verify
 

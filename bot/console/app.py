@@ -46,7 +46,7 @@ from actions.service.human_lane import agents as agent_accounts
 from actions.service.human_lane import handoff
 from actions.service.core.settings import get_settings
 from bot.channels import human_lane
-from bot.channels.console_views import (
+from bot.console.views import (
     SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,
     main_intent, message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json,
     stored_transcript, ticket_json, tracker_transcript, verification_json, visible_to,
@@ -55,7 +55,7 @@ from bot.channels.console_views import (
 logger = logging.getLogger(__name__)
 
 BASE = "/webhooks/console"
-WEB = Path(__file__).resolve().parents[1] / "web" / "console"
+WEB = Path(__file__).resolve().parent / "web"
 COOKIE = "anxin_console"
 COOKIE_MAX_AGE = 8 * 3600  # the session's absolute lifetime; the service layer enforces idle expiry
 CSRF_HEADER = "X-Anxin-Console"
