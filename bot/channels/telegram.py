@@ -42,7 +42,7 @@ from bot.channels.human_lane import PushLine, relaying
 from bot.channels.rate_limited import TokenBucketLimiter, guard
 from bot.channels.telegram_api import DEFAULT_API_URL, TelegramApi
 from bot.channels.telegram_output import TelegramDelivery, TelegramPushOutput, TelegramTurnOutput
-from bot.channels.telegram_store import ChatSettings, chat_settings, first_time_seen, save_chat_settings
+from actions.service.messaging.telegram_store import ChatSettings, chat_settings, first_time_seen, save_chat_settings
 from bot.channels import telegram_voice
 
 logger = logging.getLogger(__name__)

@@ -25,7 +25,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot.channels import telegram_screens as screens
 from bot.channels.telegram_api import TelegramApi
-from bot.channels.telegram_store import chat_settings
+from actions.service.messaging.telegram_store import chat_settings
 
 logger = logging.getLogger(__name__)
 

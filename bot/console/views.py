@@ -10,12 +10,10 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 
-from actions.service.human_lane.agents import ONLINE_WINDOW, serves
+from actions.service.human_lane.agents import ONLINE_WINDOW, agents_last_seen, serves
 from actions.service.claims.reports import CLAIM_STEPS, DECLINED, list_claims
-from actions.service.core.db import session_scope
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_id_answer, mask_phone, money
 from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
-from actions.service.core.models import Agent
 from actions.service.policies.lookup import list_policies
 
 SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())
@@ -249,13 +247,6 @@ def agents_json(accounts: Iterable[Any], now: Optional[datetime] = None) -> List
     now = now or datetime.utcnow()
     return [{**plain(account), "online": seen.get(account.id) is not None and now - seen[account.id] <= ONLINE_WINDOW}
             for account in accounts]
-
-
-def agents_last_seen(agent_ids: Sequence[int]) -> Dict[int, datetime]:
-    with session_scope() as session:
-        return {agent_id: seen for agent_id, seen in
-                session.query(Agent.id, Agent.last_seen_at).filter(Agent.id.in_(list(agent_ids)))
-                if seen is not None}
 
 
 # --- the customer's policies and open claims ------------------------------------------------------------

@@ -19,7 +19,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Dict, Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import update
 
@@ -330,6 +330,14 @@ def agents_online(language: Optional[str] = None, now: Optional[datetime] = None
     if language is None:
         return len(skills)
     return sum(1 for each in skills if serves((each or "").split(","), language))
+
+
+def agents_last_seen(agent_ids: Sequence[int]) -> Dict[int, datetime]:
+    """When each of these agents last used the console (agents never seen are left out)."""
+    with session_scope() as session:
+        return {agent_id: seen for agent_id, seen in
+                session.query(Agent.id, Agent.last_seen_at).filter(Agent.id.in_(list(agent_ids)))
+                if seen is not None}
 
 
 # --- audit log ---------------------------------------------------------------------------------------

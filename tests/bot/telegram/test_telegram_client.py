@@ -97,7 +97,7 @@ def test_without_a_token_nothing_is_sent(monkeypatch):
 def test_push_reaches_every_linked_chat_and_reports_each(bot_api, customers):
     from actions.service.customers.channel_links import link_channel
     from actions.service.messaging.telegram_push import chat_language, push_to_customer
-    from bot.channels.telegram_store import save_chat_settings
+    from actions.service.messaging.telegram_store import save_chat_settings
 
     assert push_to_customer(customers.wang, "提醒") == []  # not linked yet: nothing sent
     link_channel(customers.wang, "telegram", "1001")
