@@ -13,7 +13,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from actions.service.human_lane.agents import ONLINE_WINDOW, agents_last_seen, serves
 from actions.service.claims.reports import CLAIM_STEPS, DECLINED, list_claims
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_id_answer, mask_phone, money
-from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA, SENIOR_AGE
+from actions.service.constants import SENIOR_AGE
+from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA
 from actions.service.policies.lookup import list_policies
 
 SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())

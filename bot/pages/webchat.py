@@ -29,7 +29,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.service.language import LANGUAGES, detect_language
+from actions.service.constants import LANGUAGES
+from actions.service.language import detect_language
 from bot.channels.rate_limited import TokenBucketLimiter
 from voice.audio import AudioError, encode_ogg_opus
 from voice.tts import TTSError, synthesize_async, voice_for

@@ -11,7 +11,8 @@ from datetime import date
 from typing import Optional
 
 from actions.service.customers.channel_links import customer_for_address
-from actions.service.customers.identity import SENIOR_AGE, age_on, normalize_phone
+from actions.service.constants import SENIOR_AGE
+from actions.service.customers.identity import age_on, normalize_phone
 from actions.service.customers.profiles import profile_by_id, profile_by_phone
 
 PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Optional
 
+from actions.service.constants import SENIOR_AGE
 from actions.service.core.db import session_scope
 from actions.service.core.models import Customer, VerificationFailure
 from actions.service.numbers import digit_string
 from actions.service.core.settings import get_settings
 
 VERIFIED, MISMATCH, LOCKED = "verified", "mismatch", "locked"
-SENIOR_AGE = 65
 
 _MAINLAND_MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _HONG_KONG_MOBILE = re.compile(r"^852[4-9]\d{7}$")

@@ -23,12 +23,12 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from sqlalchemy import update
 
+from actions.service.constants import LANGUAGES
 from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text
 from actions.service.core.models import Agent, AgentSession as AgentSessionRow, AuditEntry
 from actions.service.core.settings import get_settings
 
-LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
 ROLES = ("agent", "supervisor")
 # Which agent skills can answer a customer writing in each language: Mandarin agents (zh-Hans)
 # read and write Traditional Chinese too.

@@ -39,11 +39,12 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Union
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
-from actions.service.human_lane.agents import LANGUAGES, agents_online, get_agent, record_audit, serves
+from actions.service.constants import LANGUAGES, SENIOR_AGE
+from actions.service.customers.identity import age_on
+from actions.service.human_lane.agents import agents_online, get_agent, record_audit, serves
 from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
 from actions.service.core.interactions import FEEDBACK, HANDOFF, RATING, Interaction, record_service_event
@@ -56,7 +57,6 @@ OPEN = (WAITING, ACTIVE)
 OUTCOMES = (RESOLVED, HANDED_BACK)
 SENIOR, VIP, STANDARD = "senior", "vip", "standard"
 PRIORITY_RANK = {SENIOR: 0, VIP: 1, STANDARD: 2}
-SENIOR_AGE = 65
 AUTHORS = ("customer", "bot", "agent", "note", "system")
 FIRST_RESPONSE_SLA = timedelta(seconds=10)
 DEFAULT_HANDLING_TIME = timedelta(minutes=3)
@@ -165,7 +165,7 @@ def human_available(language: str, now: Optional[datetime] = None) -> bool:
 # --- opening a ticket ----------------------------------------------------------------------------------
 
 def _age(birth_date: Optional[date], today: date) -> Optional[int]:
-    return relativedelta(today, birth_date).years if birth_date else None
+    return age_on(birth_date, today) if birth_date else None
 
 
 def _phone_candidates(phone: str) -> List[str]:

@@ -34,7 +34,8 @@ from actions.service.messaging import telegram_client
 from actions.service.customers.channel_links import linked_addresses
 from actions.service.core.db import session_scope
 from actions.service.policies.documents import DocumentError, calendar_link
-from actions.service.customers.identity import SENIOR_AGE, age_on
+from actions.service.constants import SENIOR_AGE
+from actions.service.customers.identity import age_on
 from actions.service.core.models import (
     REMINDER_OPEN_SQL, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
     ReminderMessage,

@@ -13,7 +13,7 @@ import requests
 
 from actions.service.core.db import session_scope
 from actions.service.core.models import ChannelLink, Customer
-from bot.channels.telegram_screens import HUMAN_PAYLOAD
+from actions.service.constants import HUMAN_PAYLOAD
 from tests.bot.telegram.conftest import SECRET
 from tests.servers import TEST_TOKEN
 
