@@ -185,6 +185,17 @@ def test_verify_success_continues_pending_form(demo_db, pending, form):
     assert said(dispatcher) == ["utter_verified", "utter_senior_human_first"]  # 张秀英 is born 1958
 
 
+def test_every_verified_request_continues_after_the_identity_check():
+    """A new VerifiedAction must be listed in RESUMABLE or FORM_FOR_REQUEST, or the customer would ask twice."""
+    import actions.account, actions.claims, actions.payments, actions.policies, actions.reminders  # noqa: E401,F401
+    from actions.verified_action import VerifiedAction
+
+    verification = verification_module()
+    intents = {cls.intent for cls in VerifiedAction.__subclasses__()}
+    assert intents == set(verification.RESUMABLE) | set(verification.FORM_FOR_REQUEST)
+    assert not set(verification.RESUMABLE) & set(verification.FORM_FOR_REQUEST)
+
+
 def test_verify_mismatch_asks_again(demo_db):
     events, dispatcher = _verify("13800000001", "0000", pending="query_policy")
     assert events == [SlotSet("id_last4", None), SlotSet("phone", None), FollowupAction("verify_identity_form")]
