@@ -47,7 +47,7 @@ def _join(words: List[str], english: bool) -> str:
 
 
 def _channels_used(customer_id: int, preferences: ReminderPreferences, is_senior: bool) -> List[str]:
-    """Mirrors reminder_delivery._targets: what the customer will actually get."""
+    """Mirrors reminders.delivery._targets: what the customer will actually get."""
     used = []
     if preferences.allows(TELEGRAM) and linked_addresses(customer_id, TELEGRAM):
         used.append(TELEGRAM)

@@ -100,7 +100,7 @@ def best_of(action: Callable[[], object], runs: int = 5) -> tuple:
 
 
 def sender_query(engine):
-    """The SQL of reminder_delivery.customers_with_due_reminders, as the sender runs it."""
+    """The SQL of reminders.delivery.customers_with_due_reminders, as the sender runs it."""
     from actions.service.core.db import session_scope
     from actions.service.core.models import Reminder
     from actions.service.reminders.delivery import CUSTOMERS_PER_BATCH, _claimable
