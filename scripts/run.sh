@@ -7,7 +7,7 @@ set -euo pipefail
 python -m actions.service.seed
 rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
 ACTIONS_PID=$!
-# Premium reminders (actions/service/reminders/scheduler.py): every ANXIN_REMINDER_INTERVAL_SECONDS; the
+# Premium reminders (actions/service/scheduler.py): every ANXIN_REMINDER_INTERVAL_SECONDS; the
 # database remembers what was sent, so a restart sends nothing twice.
 python -m actions.service.scheduler >var/scheduler.log 2>&1 &
 SCHEDULER_PID=$!

@@ -21,7 +21,7 @@ def clear_service_caches() -> None:
 @pytest.fixture
 def demo_db(tmp_path, monkeypatch):
     """Point the service layer at a new SQLite file and seed the demo customers; undo it afterwards."""
-    from actions.service.core.seed import seed_demo_data
+    from actions.service.seed import seed_demo_data
 
     url = f"sqlite:///{tmp_path / 'anxin.db'}"
     monkeypatch.setenv("ANXIN_DATABASE_URL", url)

@@ -8,7 +8,7 @@ there is none, so `make test` still runs on a laptop without it (fixture `postgr
 def test_seed_verify_and_pay_on_postgresql(postgres_db):
     from actions.service.customers.identity import VERIFIED, verify_identity
     from actions.service.policies.payments import create_payment_order, recent_payments, settle_payment_order
-    from actions.service.core.seed import seed_demo_data
+    from actions.service.seed import seed_demo_data
 
     assert seed_demo_data() == 4
     assert seed_demo_data() == 0  # a restart seeds nothing twice

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from actions.service.core import seed
+from actions.service import seed
 from actions.service.human_lane.agents import (
     AccountLocked, AgentError, agent_for_session, agents_online, audit_log, create_agent, ensure_demo_agents,
     list_agents, login, logout, record_audit, set_password,

@@ -359,7 +359,7 @@ def test_an_older_database_is_migrated(tmp_path, monkeypatch):
     monkeypatch.setenv("ANXIN_DATABASE_URL", url)
     clear_service_caches()
     try:
-        from actions.service.core.seed import seed_demo_data
+        from actions.service.seed import seed_demo_data
         seed_demo_data()
         columns = {c["name"] for c in inspect(db.get_engine(url)).get_columns("handoff_tickets")}
         assert {"priority", "agent_id", "taken_at", "first_response_at", "resolved_at", "updated_at"} <= columns

@@ -17,7 +17,7 @@ from actions.service.reminders.notices import take_unshown_notices
 from actions.service.reminders.delivery import LEASE, TelegramChannel, default_channels, dispatch_due
 from actions.service.reminders.preferences import get_preferences, update_preferences
 from actions.service.reminders.due import preview_due_reminders, scan_due_reminders, stage_for
-from actions.service.reminders.scheduler import run_once
+from actions.service.scheduler import run_once
 from tests.service.reminders.fake_bot_api import FakeBotApi
 
 DUE = date(2027, 3, 15)
