@@ -1,4 +1,4 @@
-"""The import rules in README's Architecture section: nothing imports upwards, the database stays in the service layer."""
+"""README's Architecture rules: nothing imports upwards, the database stays in the service layer."""
 from __future__ import annotations
 
 import ast

@@ -20,7 +20,9 @@ from typing import List, Optional
 
 from actions.service.constants import LANGUAGES
 from actions.service.human_lane.agents import ROLES, audit_log, create_agent, list_agents, set_password
-from actions.service.claims.reports import CLAIM_STEPS, DECLINED, ClaimError, list_claims, open_callbacks, set_claim_status
+from actions.service.claims.reports import (
+    CLAIM_STEPS, DECLINED, ClaimError, list_claims, open_callbacks, set_claim_status,
+)
 from actions.service.claims.complaints import (
     RESOLVED, RESPONDED, ComplaintStatus, overdue_work_orders, update_work_order, work_orders,
 )

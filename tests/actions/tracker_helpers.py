@@ -68,13 +68,15 @@ def variables(message: dict) -> Dict[str, Any]:
 
 def verification_module():
     """actions.verification imports actions.payments, which needs actions.service.policies.documents."""
-    pytest.importorskip("actions.service.policies.documents", reason="actions/service/policies/documents.py not written yet")
+    pytest.importorskip("actions.service.policies.documents",
+                        reason="actions/service/policies/documents.py not written yet")
     import actions.verification
     return actions.verification
 
 
 def payments_module():
-    pytest.importorskip("actions.service.policies.documents", reason="actions/service/policies/documents.py not written yet")
+    pytest.importorskip("actions.service.policies.documents",
+                        reason="actions/service/policies/documents.py not written yet")
     import actions.payments
     return actions.payments
 

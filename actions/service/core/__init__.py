@@ -1,1 +1,1 @@
-"""The database, its tables and the settings: private to the service layer (only actions/service imports db and models)."""
+"""The database, its tables and the settings. db and models are private: only actions/service imports them."""

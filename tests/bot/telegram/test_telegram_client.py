@@ -1,4 +1,5 @@
-"""actions/service/messaging/telegram_client.py against the local fake Bot API: sends, retries, errors, no token in logs."""
+"""actions/service/messaging/telegram_client.py against the local fake Bot API: sends, retries, errors, no token
+in logs."""
 from __future__ import annotations
 
 import logging
