@@ -9,13 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, transcript_of
-from actions.service.accounts import change_phone, phone_in_use
+from actions.service.customers.accounts import change_phone, phone_in_use
 from actions.service.formatting import money
-from actions.service.handoff import open_handoff_ticket
-from actions.service.identity import normalize_phone
-from actions.service.loans import LOAN_INTEREST_RATE, REFERRED, apply_for_loan, loanable_policies, max_loan
+from actions.service.human_lane.handoff import open_handoff_ticket
+from actions.service.customers.identity import normalize_phone
+from actions.service.policies.loans import LOAN_INTEREST_RATE, REFERRED, apply_for_loan, loanable_policies, max_loan
 from actions.service.numbers import parse_amount
-from actions.service.settings import get_settings
+from actions.service.core.settings import get_settings
 from actions.verified_action import VerifiedAction
 
 

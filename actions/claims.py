@@ -12,15 +12,15 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, wants_to_stop
-from actions.service.claim_answers import (
+from actions.service.claims.answers import (
     UNKNOWN, read_amount, read_change_field, read_event_type, read_insured, wants_change,
 )
-from actions.service.claims import (
+from actions.service.claims.reports import (
     FAST_LANE_EVENTS, ClaimDetails, ClaimError, InsuredPerson, insured_people, list_claims, report_claim,
 )
 from actions.service.formatting import long_date, mask_phone, money
-from actions.service.identity import normalize_phone, phone_of_customer
-from actions.service.relative_dates import parse_event_date
+from actions.service.customers.identity import normalize_phone, phone_of_customer
+from actions.service.claims.relative_dates import parse_event_date
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
 

@@ -8,10 +8,9 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
 from actions.service.formatting import mask_id_answer
-from actions.service.interactions import Interaction
-from actions.service.language import DEFAULT_LANGUAGE, to_simplified, to_traditional
-
-HUMAN_PAYLOAD = "/request_human"
+from actions.service.core.interactions import Interaction
+from actions.service.constants import DEFAULT_LANGUAGE
+from actions.service.language import to_simplified, to_traditional
 
 
 def language_of(tracker: Tracker) -> str:

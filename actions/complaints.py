@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import interaction_of, language_of, service_completed, wants_to_stop
-from actions.service.complaints import (
+from actions.service.claims.complaints import (
     RESOLVED, RESPONDED, ComplaintStatus, asks_for_status, complaints_of, file_complaint, read_category,
     says_what_happened, sounds_angry,
 )

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import interaction_of
-from actions.service.handoff import record_feedback
+from actions.service.human_lane.handoff import record_feedback
 from actions.service.numbers import digit_string
 
 

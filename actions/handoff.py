@@ -10,11 +10,11 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, consecutive_fallbacks, intent_of, interaction_of, language_of, service_completed, \
     transcript_of
-from actions.service.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
+from actions.service.human_lane.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
     callback_due_at, offered_choices
 from actions.service.formatting import date_and_time
-from actions.service.handoff import open_handoff_ticket, schedule_callback, service_open
-from actions.service.interactions import FALLBACK, record_service_event
+from actions.service.human_lane.handoff import open_handoff_ticket, schedule_callback, service_open
+from actions.service.core.interactions import FALLBACK, record_service_event
 
 _CALLBACK_TITLES = {
     SOON: {"zh-Hans": "一小时内", "en": "Within an hour"},

@@ -10,13 +10,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.common import button, customer_id_of, document_attachment, language_of, service_completed
-from actions.service.accounts import change_debit_account, normalize_card_number
-from actions.service.documents import invoice_link
+from actions.service.customers.accounts import change_debit_account, normalize_card_number
+from actions.service.policies.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
-from actions.service.payments import (
+from actions.service.policies.payments import (
     ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
 )
-from actions.service.policies import premiums_due
+from actions.service.policies.lookup import premiums_due
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
 

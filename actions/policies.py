@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.service.formatting import long_date, money
-from actions.service.policies import list_policies, premiums_due
+from actions.service.policies.lookup import list_policies, premiums_due
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
 

@@ -10,15 +10,15 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, document_attachment
-from actions.service.channel_links import linked_addresses
-from actions.service.documents import calendar_link
-from actions.service.channel_links import customer_for_address
-from actions.service.notices import take_unshown_notices
-from actions.service.policies import premiums_due
-from actions.service.reminder_preferences import (
+from actions.service.customers.channel_links import linked_addresses
+from actions.service.policies.documents import calendar_link
+from actions.service.customers.channel_links import customer_for_address
+from actions.service.reminders.notices import take_unshown_notices
+from actions.service.policies.lookup import premiums_due
+from actions.service.reminders.preferences import (
     PHONE, TELEGRAM, WEB, ReminderPreferences, parse_reminder_request, update_preferences,
 )
-from actions.service.reminders import STANDARD_BEFORE_DAYS
+from actions.service.reminders.due import STANDARD_BEFORE_DAYS
 from actions.verified_action import VerifiedAction
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,7 @@ def _join(words: List[str], english: bool) -> str:
 
 
 def _channels_used(customer_id: int, preferences: ReminderPreferences, is_senior: bool) -> List[str]:
-    """Mirrors reminder_delivery._targets: what the customer will actually get."""
+    """Mirrors reminders.delivery._targets: what the customer will actually get."""
     used = []
     if preferences.allows(TELEGRAM) and linked_addresses(customer_id, TELEGRAM):
         used.append(TELEGRAM)

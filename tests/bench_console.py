@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import List, Tuple
 
 from tests.bench import machine
-from tests.bot.console_client import Console, EventWatcher, create_agents
+from tests.bot.console.console_client import Console, EventWatcher, create_agents
 from tests.servers import ROOT, Servers, new_sender
 
 TRIES = 20
@@ -27,8 +27,8 @@ LANGUAGES = ["zh-Hans", "zh-Hant", "yue", "en"]
 
 _OPEN_BACKLOG = """
 import sys
-from actions.service.handoff import open_handoff_ticket
-from actions.service.interactions import Interaction
+from actions.service.human_lane.handoff import open_handoff_ticket
+from actions.service.core.interactions import Interaction
 languages = ["zh-Hans", "zh-Hant", "yue", "en"]
 transcript = [("customer", "我想问一下保单"), ("bot", "请告诉我您的手机号码。"), ("customer", "转人工")]
 for number in range(int(sys.argv[1])):

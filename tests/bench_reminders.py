@@ -24,7 +24,7 @@ from typing import Callable, Dict, Optional
 
 from sqlalchemy import text
 
-from actions.service import db as service_db
+from actions.service.core import db as service_db
 from tests.bench import machine
 from tests.conftest import clear_service_caches
 from tests.throwaway_postgres import NoPostgres, throwaway_database
@@ -100,10 +100,10 @@ def best_of(action: Callable[[], object], runs: int = 5) -> tuple:
 
 
 def sender_query(engine):
-    """The SQL of reminder_delivery.customers_with_due_reminders, as the sender runs it."""
-    from actions.service.db import session_scope
-    from actions.service.models import Reminder
-    from actions.service.reminder_delivery import CUSTOMERS_PER_BATCH, _claimable
+    """The SQL of reminders.delivery.customers_with_due_reminders, as the sender runs it."""
+    from actions.service.core.db import session_scope
+    from actions.service.core.models import Reminder
+    from actions.service.reminders.delivery import CUSTOMERS_PER_BATCH, _claimable
 
     with session_scope() as session:
         return (session.query(Reminder.customer_id).filter(_claimable(NOW)).distinct()
@@ -122,7 +122,7 @@ def _tidy(engine) -> None:
 def _scans(now: datetime) -> Dict[str, object]:
     """The first scan ever (everything inside a window), the next day's (what a normal day adds),
     and a repeat the same day (what every later scan costs)."""
-    from actions.service.reminders import scan_due_reminders
+    from actions.service.reminders.due import scan_due_reminders
 
     results: Dict[str, object] = {}
     results["first"], first = timed(lambda: scan_due_reminders(now))
@@ -140,7 +140,7 @@ def _sql(engine, *statements: str) -> None:
 
 
 def measure(url: str, load: Callable[[str, int], None], policies: int) -> Dict[str, object]:
-    from actions.service.reminder_delivery import customers_with_due_reminders
+    from actions.service.reminders.delivery import customers_with_due_reminders
 
     engine = service_db.get_engine(url)
     results: Dict[str, object] = {}

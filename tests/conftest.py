@@ -6,9 +6,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from actions.service import db, settings
-from actions.service.db import session_scope
-from actions.service.models import Customer
+from actions.service.core import db, settings
+from actions.service.core.db import session_scope
+from actions.service.core.models import Customer
 
 
 def clear_service_caches() -> None:

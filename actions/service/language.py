@@ -10,8 +10,7 @@ from typing import Optional
 
 from opencc import OpenCC
 
-LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
-DEFAULT_LANGUAGE = "zh-Hans"
+from actions.service.constants import DEFAULT_LANGUAGE, LANGUAGES
 
 _to_simplified = OpenCC("t2s")
 _to_traditional = {"zh-Hant": OpenCC("s2tw"), "yue": OpenCC("s2hk")}

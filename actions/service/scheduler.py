@@ -7,7 +7,7 @@
 
 Rasa's own ReminderScheduled lives in one process's memory (lost on restart, RasaHQ/rasa #2716) and
 is bound to the channel it was made on (#4340); this keeps every reminder in the business database,
-so any number of these processes can run, restart, or die mid-send (actions/service/reminder_delivery.py).
+so any number of these processes can run, restart, or die mid-send (actions/service/reminders/delivery.py).
 """
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ import uuid
 from datetime import datetime
 from typing import Optional
 
-from actions.service.reminder_delivery import DispatchReport, dispatch_due
-from actions.service.reminders import ScanResult, preview_due_reminders, scan_due_reminders, utc_naive
+from actions.service.reminders.delivery import DispatchReport, dispatch_due
+from actions.service.reminders.due import ScanResult, preview_due_reminders, scan_due_reminders, utc_naive
 
 logger = logging.getLogger("anxin.scheduler")
 

@@ -10,13 +10,13 @@ from typing import Optional
 import yaml
 from dateutil.relativedelta import relativedelta
 
-from actions.service.agents import ensure_demo_agents
-from actions.service.db import session_scope
-from actions.service.identity import hash_id_last4
-from actions.service.models import Claim, ClaimStatusChange, Customer, FamilyLink, Payment, Policy
-from actions.service.payments import invoice_number_for
-from actions.service.policies import months_per_period
-from actions.service.settings import PROJECT_ROOT
+from actions.service.human_lane.agents import ensure_demo_agents
+from actions.service.core.db import session_scope
+from actions.service.customers.identity import hash_id_last4
+from actions.service.core.models import Claim, ClaimStatusChange, Customer, FamilyLink, Payment, Policy
+from actions.service.policies.payments import invoice_number_for
+from actions.service.policies.lookup import months_per_period
+from actions.service.core.settings import PROJECT_ROOT
 
 SEED_FILE = PROJECT_ROOT / "data" / "seed" / "demo_customers.yml"
 

@@ -18,14 +18,17 @@ import sys
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional
 
-from actions.service.agents import LANGUAGES, ROLES, audit_log, create_agent, list_agents, set_password
-from actions.service.claims import CLAIM_STEPS, DECLINED, ClaimError, list_claims, open_callbacks, set_claim_status
-from actions.service.complaints import (
+from actions.service.constants import LANGUAGES
+from actions.service.human_lane.agents import ROLES, audit_log, create_agent, list_agents, set_password
+from actions.service.claims.reports import (
+    CLAIM_STEPS, DECLINED, ClaimError, list_claims, open_callbacks, set_claim_status,
+)
+from actions.service.claims.complaints import (
     RESOLVED, RESPONDED, ComplaintStatus, overdue_work_orders, update_work_order, work_orders,
 )
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import mask_phone
-from actions.service.models import Customer
+from actions.service.core.models import Customer
 
 
 def _amount(text: str) -> Decimal:

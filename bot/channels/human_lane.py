@@ -30,7 +30,9 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
-from actions.service.handoff import active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket
+from actions.service.human_lane.handoff import (
+    active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket,
+)
 
 logger = logging.getLogger(__name__)
 

@@ -35,14 +35,15 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.service.identity import normalize_phone
+from actions.service.constants import HUMAN_PAYLOAD, LANGUAGES
+from actions.service.customers.identity import normalize_phone
 from actions.service.numbers import digit_string
 from bot.channels import telegram_screens as screens
 from bot.channels.human_lane import PushLine, relaying
 from bot.channels.rate_limited import TokenBucketLimiter, guard
 from bot.channels.telegram_api import DEFAULT_API_URL, TelegramApi
 from bot.channels.telegram_output import TelegramDelivery, TelegramPushOutput, TelegramTurnOutput
-from bot.channels.telegram_store import ChatSettings, chat_settings, first_time_seen, save_chat_settings
+from actions.service.messaging.telegram_store import ChatSettings, chat_settings, first_time_seen, save_chat_settings
 from bot.channels import telegram_voice
 
 logger = logging.getLogger(__name__)
@@ -310,7 +311,7 @@ class TelegramInput(InputChannel):
         await self._say(chat_id, "menu", language)
 
     async def on_human(self, chat_id: Any, language: str) -> None:
-        await self._turn(chat_id, screens.HUMAN_PAYLOAD)
+        await self._turn(chat_id, HUMAN_PAYLOAD)
 
     async def on_lang(self, chat_id: Any, language: str) -> None:
         await self.api.send_message(chat_id, screens.say("choose_language", language),
@@ -378,7 +379,7 @@ class TelegramInput(InputChannel):
             await self._turn(chat_id, data)
             return
         kind, _, rest = data[len(screens.CALLBACK_PREFIX):].partition(":")
-        if kind == "lang" and rest in screens.LANGUAGES:
+        if kind == "lang" and rest in LANGUAGES:
             await asyncio.to_thread(save_chat_settings, chat_id, language=rest)
             await self._turn(chat_id, screens.LANGUAGE_REQUEST[rest])
         elif kind == "elder":

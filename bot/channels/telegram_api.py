@@ -20,7 +20,7 @@ from aiogram.utils.payload import prepare_arg
 logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.telegram.org"
-# Same policy as actions/service/telegram_client.py: a few retries on 429, only for short waits.
+# Same policy as actions/service/messaging/telegram_client.py: a few retries on 429, only for short waits.
 MAX_RATE_LIMIT_RETRIES = 3
 MAX_RETRY_WAIT_SECONDS = 30
 REQUEST_TIMEOUT_SECONDS = 60

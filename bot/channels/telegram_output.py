@@ -25,7 +25,7 @@ from rasa.core.channels.channel import OutputChannel
 
 from bot.channels import telegram_screens as screens
 from bot.channels.telegram_api import TelegramApi
-from bot.channels.telegram_store import chat_settings
+from actions.service.messaging.telegram_store import chat_settings
 
 logger = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ class TelegramDelivery:
             if url:
                 await self.api.send_message(chat_id, url)
             return
-        from actions.service.documents import render_document
+        from actions.service.policies.documents import render_document
 
         document = await asyncio.to_thread(render_document, match.group(1))
         if document is None:  # expired or unknown: the link in the text says the same

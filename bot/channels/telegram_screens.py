@@ -9,10 +9,9 @@ from __future__ import annotations
 
 from typing import Dict, List, Optional
 
-from actions.service.language import DEFAULT_LANGUAGE, to_traditional
+from actions.service.constants import DEFAULT_LANGUAGE, HUMAN_PAYLOAD, LANGUAGES
+from actions.service.language import to_traditional
 
-LANGUAGES = ("zh-Hans", "zh-Hant", "yue", "en")
-HUMAN_PAYLOAD = "/request_human"
 # Telegram's own limits.
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_MESSAGE_CHARS = 4096

@@ -65,12 +65,10 @@ def customer_preference(agent: Any) -> Callable[[str], Awaitable[Tuple[Optional[
 
 
 def _stored_dialect(customer_id: Any) -> str:
-    from actions.service.db import session_scope
-    from actions.service.models import Customer
+    from actions.service.customers.profiles import profile_by_id
 
-    with session_scope() as session:
-        customer = session.get(Customer, int(customer_id))
-        return (customer.dialect or "") if customer else ""
+    customer = profile_by_id(int(customer_id))
+    return customer.dialect if customer else ""
 
 
 class VoiceMessageInput(InputChannel):

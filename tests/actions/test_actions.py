@@ -23,9 +23,9 @@ from actions.feedback import ActionFeedback
 from actions.handoff import ActionFallback, ActionHandoff, ActionHumanLeft, ActionScheduleCallback
 from actions.language import ActionDetectLanguage, ActionSessionStart
 from actions.policies import ActionQueryPolicy, ActionQueryPremium
-from actions.service.db import session_scope
+from actions.service.core.db import session_scope
 from actions.service.formatting import clock_time, long_date
-from actions.service.models import Feedback, HandoffTicket, LoanApplication, ServiceEvent, VerificationFailure
+from actions.service.core.models import Feedback, HandoffTicket, LoanApplication, ServiceEvent, VerificationFailure
 
 from tests.actions.tracker_helpers import (
     SENDER, bot, make_tracker, payments_module, run, said, user, variables, verification_module, verified,
@@ -183,6 +183,17 @@ def test_verify_success_continues_pending_form(demo_db, pending, form):
     assert events[-1] == FollowupAction(form)
     assert SlotSet("verified", True) in events
     assert said(dispatcher) == ["utter_verified", "utter_senior_human_first"]  # 张秀英 is born 1958
+
+
+def test_every_verified_request_continues_after_the_identity_check():
+    """A new VerifiedAction must be listed in RESUMABLE or FORM_FOR_REQUEST, or the customer would ask twice."""
+    import actions.account, actions.claims, actions.payments, actions.policies, actions.reminders  # noqa: E401,F401
+    from actions.verified_action import VerifiedAction
+
+    verification = verification_module()
+    intents = {cls.intent for cls in VerifiedAction.__subclasses__()}
+    assert intents == set(verification.RESUMABLE) | set(verification.FORM_FOR_REQUEST)
+    assert not set(verification.RESUMABLE) & set(verification.FORM_FOR_REQUEST)
 
 
 def test_verify_mismatch_asks_again(demo_db):
@@ -373,7 +384,7 @@ def test_apply_loan_without_a_policy(demo_db, customers):
 
 @pytest.fixture
 def agent_online(demo_db):
-    from actions.service.agents import create_agent, login
+    from actions.service.human_lane.agents import create_agent, login
     create_agent("duty", "a long test password", "王芳", skills=("zh-Hans", "zh-Hant", "yue", "en"))
     assert login("duty", "a long test password")
 
@@ -400,7 +411,7 @@ def test_without_a_person_the_bot_stays_and_offers_call_back_times(demo_db):
 
 
 def test_a_picked_call_back_time_becomes_a_task(demo_db):
-    from actions.service.models import CallbackTask
+    from actions.service.core.models import CallbackTask
     tracker = make_tracker(intent="inform", text='/inform{"callback_time":"tomorrow_am"}',
                            entities=[{"entity": "callback_time", "value": "tomorrow_am"}])
     _, dispatcher = run(ActionScheduleCallback(), tracker)

@@ -14,8 +14,8 @@ from actions.claims import (
 )
 from actions.complaints import ActionFileComplaint, ActionStartComplaint
 from actions.feedback import ActionFeedback, ActionOfferRating
-from actions.service.db import session_scope
-from actions.service.models import Claim, Complaint, Feedback
+from actions.service.core.db import session_scope
+from actions.service.core.models import Claim, Complaint, Feedback
 from tests.actions.tracker_helpers import make_tracker, run, said, variables, verified
 from tests.servers import ROOT
 

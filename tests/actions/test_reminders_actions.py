@@ -7,8 +7,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.language import ActionSessionStart
 from actions.reminders import ActionSetReminder
-from actions.service.channel_links import link_channel
-from actions.service.reminder_preferences import get_preferences
+from actions.service.customers.channel_links import link_channel
+from actions.service.reminders.preferences import get_preferences
 from actions.service.scheduler import run_once
 from tests.actions.tracker_helpers import make_tracker, run, said, verified
 

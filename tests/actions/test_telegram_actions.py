@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.payments import ActionRequestInvoice
 from actions.reminders import ActionSetReminder
-from actions.service.channel_links import customer_for_address
+from actions.service.customers.channel_links import customer_for_address
 from actions.verification import ActionVerifyIdentity
 
 CHAT = "700700700"

@@ -67,14 +67,16 @@ def variables(message: dict) -> Dict[str, Any]:
 
 
 def verification_module():
-    """actions.verification imports actions.payments, which needs actions.service.documents."""
-    pytest.importorskip("actions.service.documents", reason="actions/service/documents.py not written yet")
+    """actions.verification imports actions.payments, which needs actions.service.policies.documents."""
+    pytest.importorskip("actions.service.policies.documents",
+                        reason="actions/service/policies/documents.py not written yet")
     import actions.verification
     return actions.verification
 
 
 def payments_module():
-    pytest.importorskip("actions.service.documents", reason="actions/service/documents.py not written yet")
+    pytest.importorskip("actions.service.policies.documents",
+                        reason="actions/service/policies/documents.py not written yet")
     import actions.payments
     return actions.payments
 

@@ -10,9 +10,9 @@ from typing import List
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from actions.service.agents import create_agent, login
-from actions.service.handoff import active_ticket_for_sender, open_handoff_ticket, ticket_messages
-from actions.service.interactions import Interaction
+from actions.service.human_lane.agents import create_agent, login
+from actions.service.human_lane.handoff import active_ticket_for_sender, open_handoff_ticket, ticket_messages
+from actions.service.core.interactions import Interaction
 from bot.channels.human_lane import (OUTBOX, HUMAN, SYSTEM, LaneMessage, QueueNotifier, place_in_queue_text,
                                      relaying, send_to_customer)
 
@@ -86,8 +86,8 @@ def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
     notifier = QueueNotifier(clock=lambda: now[0])
     first, second = _ticket_for("first"), _ticket_for("second")
     assert asyncio.run(notifier.tell_changes()) == 0  # the bot told both their place at handoff
-    from actions.service.handoff import take_ticket
-    from actions.service.agents import login as _login
+    from actions.service.human_lane.handoff import take_ticket
+    from actions.service.human_lane.agents import login as _login
     agent_id = _login("duty", "a long test password").agent.id
     assert take_ticket(first.id, agent_id)           # the first is taken: the second moves up
     assert asyncio.run(notifier.tell_changes()) == 0  # ...but was told less than a minute ago

@@ -25,7 +25,7 @@ def servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
     running = Servers(tmp_path_factory.mktemp("lane-e2e"), extra_env={"ANXIN_RATE_LIMIT_BURST": "30"}).start()
-    code = ("from actions.service.agents import create_agent\n"
+    code = ("from actions.service.human_lane.agents import create_agent\n"
             f"create_agent('wangfang', {PASSWORD!r}, '王芳', skills=('zh-Hans', 'zh-Hant', 'yue', 'en'))\n")
     subprocess.run([sys.executable, "-c", code], env=running.env, cwd=ROOT, check=True, capture_output=True)
     yield running

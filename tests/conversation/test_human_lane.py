@@ -13,7 +13,7 @@ from tests.servers import MODEL, ROOT, TEST_TOKEN, Servers, new_sender, texts
 
 def sign_in_agent(servers: Servers, username: str, skills: str = "zh-Hans,zh-Hant,yue,en") -> None:
     """An agent logs in (and so is online) through the service layer, in the servers' database."""
-    code = ("from actions.service.agents import create_agent, login\n"
+    code = ("from actions.service.human_lane.agents import create_agent, login\n"
             f"create_agent({username!r}, 'a long test password', {username!r}, skills=tuple({skills!r}.split(',')))\n"
             f"assert login({username!r}, 'a long test password')\n")
     subprocess.run([sys.executable, "-c", code], env=servers.env, cwd=ROOT, check=True, capture_output=True)

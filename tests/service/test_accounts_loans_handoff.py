@@ -7,13 +7,13 @@ from decimal import Decimal
 
 import pytest
 
-from actions.service.accounts import change_debit_account, change_phone, normalize_card_number, phone_in_use
-from actions.service.db import session_scope
-from actions.service.handoff import open_handoff_ticket, record_feedback
-from actions.service.interactions import Interaction
-from actions.service.loans import REFERRED, SUBMITTED, apply_for_loan, loanable_policies, max_loan
-from actions.service.models import ChangeRecord, Customer, Feedback, HandoffTicket, LoanApplication, Policy
-from actions.service.policies import PolicyView, list_policies
+from actions.service.customers.accounts import change_debit_account, change_phone, normalize_card_number, phone_in_use
+from actions.service.core.db import session_scope
+from actions.service.human_lane.handoff import open_handoff_ticket, record_feedback
+from actions.service.core.interactions import Interaction
+from actions.service.policies.loans import REFERRED, SUBMITTED, apply_for_loan, loanable_policies, max_loan
+from actions.service.core.models import ChangeRecord, Customer, Feedback, HandoffTicket, LoanApplication, Policy
+from actions.service.policies.lookup import PolicyView, list_policies
 
 
 

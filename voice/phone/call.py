@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass
 from typing import Awaitable, Callable, Dict, List, Optional, Set, Tuple, Union
 
+from actions.service.constants import HUMAN_PAYLOAD
 from voice.phone import prompts
 from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
@@ -37,7 +38,6 @@ from voice.phone.turns import (LongSpeech, SpeechOnset, SpeechStarted, TurnDetec
 
 logger = logging.getLogger(__name__)
 
-HUMAN_PAYLOAD = "/request_human"
 NO_INPUT_S = 6.0  # silence after a prompt before it is repeated
 MAX_FAILURES = 2  # failed recognitions in a row before a person takes over
 DIGIT_TIMEOUT_S = 3.0  # typed digits are sent after this pause even without #

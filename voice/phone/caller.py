@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Optional
 
-from actions.service.channel_links import customer_for_address
-from actions.service.db import session_scope
-from actions.service.identity import SENIOR_AGE, age_on, normalize_phone
-from actions.service.models import Customer
+from actions.service.customers.channel_links import customer_for_address
+from actions.service.constants import SENIOR_AGE
+from actions.service.customers.identity import age_on, normalize_phone
+from actions.service.customers.profiles import profile_by_id, profile_by_phone
 
 PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)
 CANTONESE_DIALECTS = ("cantonese", "yue", "粤", "粵")
@@ -44,12 +44,10 @@ def caller_profile(number: str, today: Optional[date] = None) -> Optional[Caller
         return None
     today = today or date.today()
     linked = customer_for_address(PHONE_CHANNEL, phone)
-    with session_scope() as session:
-        query = session.query(Customer)
-        customer = query.get(linked) if linked else query.filter_by(phone=phone).first()
-        if customer is None:
-            return None
-        return CallerProfile(
-            customer_id=customer.id, phone=customer.phone, language=customer.language or "zh-Hans",
-            dialect=customer.dialect or "", senior=age_on(customer.birth_date, today) >= SENIOR_AGE,
-        )
+    customer = profile_by_id(linked) if linked else profile_by_phone(phone)
+    if customer is None:
+        return None
+    return CallerProfile(
+        customer_id=customer.customer_id, phone=customer.phone, language=customer.language or "zh-Hans",
+        dialect=customer.dialect, senior=age_on(customer.birth_date, today) >= SENIOR_AGE,
+    )

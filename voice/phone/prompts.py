@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Tuple
 
+from actions.service.constants import HUMAN_PAYLOAD
+
 Segment = Tuple[str, str]  # (product language: zh-Hans | zh-Hant | yue | en, text)
 
 # Keys of the language menu -> product language.
@@ -103,8 +105,8 @@ def key_options(buttons: List[Tuple[str, str]], language: str) -> Tuple[List[Seg
     if len(ratings) == 5:  # the rating question: the key is the score, # skips
         skip = next((payload for _, payload in buttons if payload == "/deny"), None)
         return [(language, text("rate_on_keys", language))], {**ratings, **({ENTER_KEY: skip} if skip else {})}
-    numbered = [(title, payload) for title, payload in buttons if payload != "/request_human"][:3]
-    human = [(title, payload) for title, payload in buttons if payload == "/request_human"][:1]
+    numbered = [(title, payload) for title, payload in buttons if payload != HUMAN_PAYLOAD][:3]
+    human = [(title, payload) for title, payload in buttons if payload == HUMAN_PAYLOAD][:1]
     keys: Dict[str, str] = {}
     segments: List[Segment] = []
     # The human lane is said last, where callers expect it.

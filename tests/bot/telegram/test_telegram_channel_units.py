@@ -12,7 +12,7 @@ import pytest
 from aiogram import types
 
 from bot.channels.telegram import TelegramInput
-from bot.channels.telegram_store import first_time_seen
+from actions.service.messaging.telegram_store import first_time_seen
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
 TOKEN = "42:UnitTestTokenForTheFakeBotApi"

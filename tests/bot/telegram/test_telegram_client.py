@@ -1,11 +1,12 @@
-"""actions/service/telegram_client.py against the local fake Bot API: sends, retries, errors, no token in logs."""
+"""actions/service/messaging/telegram_client.py against the local fake Bot API: sends, retries, errors, no token
+in logs."""
 from __future__ import annotations
 
 import logging
 
 import pytest
 
-from actions.service import telegram_client
+from actions.service.messaging import telegram_client
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-token-for-the-fake-api"
@@ -70,7 +71,7 @@ def test_long_retry_after_is_handed_back_without_waiting(bot_api):
 ])
 def test_telegram_errors_are_logged_and_returned(bot_api, caplog, code, description):
     bot_api.fail_next("sendMessage", code, description)
-    with caplog.at_level(logging.ERROR, logger="actions.service.telegram_client"):
+    with caplog.at_level(logging.ERROR, logger="actions.service.messaging.telegram_client"):
         result = telegram_client.send_message(CHAT, "hello")
     assert not result.ok and result.error == description and result.error_code == code
     assert result.blocked == (code == 403)
@@ -95,9 +96,9 @@ def test_without_a_token_nothing_is_sent(monkeypatch):
 
 
 def test_push_reaches_every_linked_chat_and_reports_each(bot_api, customers):
-    from actions.service.channel_links import link_channel
-    from actions.service.telegram_push import chat_language, push_to_customer
-    from bot.channels.telegram_store import save_chat_settings
+    from actions.service.customers.channel_links import link_channel
+    from actions.service.messaging.telegram_push import chat_language, push_to_customer
+    from actions.service.messaging.telegram_store import save_chat_settings
 
     assert push_to_customer(customers.wang, "提醒") == []  # not linked yet: nothing sent
     link_channel(customers.wang, "telegram", "1001")

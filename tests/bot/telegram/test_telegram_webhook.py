@@ -11,9 +11,9 @@ import time
 
 import requests
 
-from actions.service.db import session_scope
-from actions.service.models import ChannelLink, Customer
-from bot.channels.telegram_screens import HUMAN_PAYLOAD
+from actions.service.core.db import session_scope
+from actions.service.core.models import ChannelLink, Customer
+from actions.service.constants import HUMAN_PAYLOAD
 from tests.bot.telegram.conftest import SECRET
 from tests.servers import TEST_TOKEN
 from tests.voice.hearing import assert_heard

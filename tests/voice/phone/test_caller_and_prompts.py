@@ -1,7 +1,7 @@
 """Caller number -> customer (on the real seeded SQLite DB), and how prompts offer keys."""
 from datetime import date
 
-from actions.service.channel_links import link_channel
+from actions.service.customers.channel_links import link_channel
 from voice.phone import prompts
 from voice.phone.caller import caller_profile
 

@@ -10,7 +10,7 @@ import asyncio
 
 import pytest
 
-from tests.bot.console_client import Console, create_agents
+from tests.bot.console.console_client import Console, create_agents
 from tests.voice.hearing import assert_heard, error_rate
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio

@@ -1,0 +1,66 @@
+"""Configuration, read once from the environment (and `.env`), never from code."""
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Tuple
+
+from dotenv import load_dotenv
+
+PROJECT_ROOT = Path(__file__).resolve().parents[3]
+_HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+
+
+def parse_service_hours(spec: str) -> Tuple[Tuple[int, int], ...]:
+    """'09:00-12:00, 13:00-18:00' -> ((540, 720), (780, 1080)) in minutes of the day; '22:00-06:00' wraps."""
+    ranges = []
+    for part in spec.split(","):
+        match = _HOURS.match(part)
+        if not match:
+            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not like 09:00-18:00")
+        h1, m1, h2, m2 = map(int, match.groups())
+        start, end = h1 * 60 + m1, h2 * 60 + m2
+        if not (start <= 1440 and end <= 1440 and m1 < 60 and m2 < 60):
+            raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not a time range")
+        ranges.append((start, end))
+    return tuple(ranges)
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    public_url: str
+    secret_key: str
+    # Identity check: failures allowed before the lock, and the lock's length.
+    max_verification_failures: int = 3
+    lock_minutes: int = 15
+    # Policy loans: share of cash value that may be borrowed; above this a human decides.
+    loan_ratio: float = 0.8
+    loan_human_threshold: int = 300_000
+    grace_period_days: int = 60
+    document_link_days: int = 7
+    # Human lane (issue 4): when people answer ("09:00-18:00", several ranges comma-separated,
+    # local time in service_time_zone; the default means always), and console session lengths.
+    service_hours: Tuple[Tuple[int, int], ...] = ((0, 1440),)  # parsed ANXIN_SERVICE_HOURS, minutes of the day
+    service_time_zone: str = "Asia/Shanghai"
+    agent_session_hours: float = 8
+    agent_idle_minutes: float = 30
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    load_dotenv(PROJECT_ROOT / ".env", override=False)
+    default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'anxin.db'}"
+    return Settings(
+        database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
+        public_url=os.environ.get("ANXIN_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        secret_key=os.environ.get("ANXIN_SECRET_KEY", ""),
+        # Parsed here so a mistyped value stops the start, not a customer's handoff.
+        service_hours=parse_service_hours(os.environ.get("ANXIN_SERVICE_HOURS", "00:00-24:00")),
+        service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
+        agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
+        agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
+    )

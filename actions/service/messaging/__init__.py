@@ -1,0 +1,1 @@
+"""Proactive messages to customers outside a conversation (Telegram Bot API)."""

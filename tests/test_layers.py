@@ -1,0 +1,57 @@
+"""README's Architecture rules: nothing imports upwards, the database stays in the service layer."""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Iterator, List, Tuple
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRIVATE = ("actions.service.core.db", "actions.service.core.models")
+
+
+def imports(path: Path) -> Iterator[str]:
+    """Every module a file imports (`from a.b import c` gives a.b and a.b.c)."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            yield node.module
+            yield from (f"{node.module}.{alias.name}" for alias in node.names)
+
+
+def files(*patterns: str) -> List[Path]:
+    return sorted(path for pattern in patterns for path in ROOT.glob(pattern) if "__pycache__" not in path.parts)
+
+
+def offending(paths: List[Path], forbidden: Tuple[str, ...]) -> List[str]:
+    return [f"{path.relative_to(ROOT)} imports {module}" for path in paths for module in imports(path)
+            if any(module == prefix or module.startswith(prefix + ".") for prefix in forbidden)]
+
+
+def actions_modules() -> Tuple[str, ...]:
+    """The rasa-sdk action modules (actions/*.py), which only Rasa's action server may import."""
+    return tuple(f"actions.{path.stem}" for path in files("actions/*.py") if path.stem != "__init__")
+
+
+def test_only_the_service_layer_opens_the_database():
+    outside = files("bot/**/*.py", "voice/**/*.py", "actions/*.py", "scripts/**/*.py")
+    assert offending(outside, PRIVATE) == []
+
+
+def test_the_service_layer_knows_nothing_of_rasa_channels_voice_or_actions():
+    forbidden = ("rasa", "rasa_sdk", "sanic", "aiogram", "bot", "voice") + actions_modules()
+    assert offending(files("actions/service/**/*.py"), forbidden) == []
+
+
+@pytest.mark.parametrize("layer, forbidden", [
+    ("actions/*.py", ("bot", "voice")),
+    ("voice/**/*.py", ("bot",)),
+])
+def test_actions_and_voice_do_not_import_the_layers_beside_them(layer, forbidden):
+    assert offending(files(layer), forbidden) == []
+
+
+def test_channels_and_voice_do_not_import_rasa_sdk_actions():
+    assert offending(files("bot/**/*.py", "voice/**/*.py"), actions_modules()) == []
