@@ -1,0 +1,51 @@
+"""Rasa's server with its secrets and exposure from settings: `python -m bot.serve [rasa run options]`.
+
+Rasa 3.6 takes the HTTP API token only as `--auth-token=…`, which anyone on the machine can read
+with `ps`; this launcher runs the same `rasa run` with the token put into the parsed arguments
+from RASA_AUTH_TOKEN instead. It also binds Rasa to RASA_INTERFACE (loopback by default) and
+allows cross-origin browsers only from ANXIN_CORS_ORIGINS (none by default), never "*".
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List
+
+import rasa.__main__
+import rasa.cli.run
+
+from actions.service.settings import get_settings
+
+_rasa_run = rasa.cli.run.run
+
+
+class NoAuthToken(RuntimeError):
+    """An enabled HTTP API without a token would let anyone drive any conversation: refuse to start."""
+
+
+def apply_settings(args: argparse.Namespace) -> argparse.Namespace:
+    settings = get_settings()
+    args.auth_token = os.environ.get("RASA_AUTH_TOKEN") or None
+    if args.enable_api and not args.auth_token:
+        raise NoAuthToken("RASA_AUTH_TOKEN is not set (scripts/ensure_env.py writes one into .env)")
+    args.interface = settings.rasa_interface
+    args.cors = list(settings.cors_origins) or None
+    return args
+
+
+def _run_with_settings(args: argparse.Namespace) -> None:
+    _rasa_run(apply_settings(args))
+
+
+def main(argv: List[str]) -> None:
+    if any(arg.startswith(("--auth-token", "--cors", "-i", "--interface")) for arg in argv):
+        sys.exit("bot.serve: the token, CORS origins and interface come from the environment "
+                 "(RASA_AUTH_TOKEN, ANXIN_CORS_ORIGINS, RASA_INTERFACE), not the command line")
+    rasa.cli.run.run = _run_with_settings  # read when rasa's parser is built, inside main()
+    sys.argv = ["rasa", "run", *argv]
+    rasa.__main__.main()
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
