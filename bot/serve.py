@@ -3,21 +3,28 @@
 Rasa 3.6 takes the HTTP API token only as `--auth-token=…`, which anyone on the machine can read
 with `ps`; this launcher runs the same `rasa run` with the token put into the parsed arguments
 from RASA_AUTH_TOKEN instead. It also binds Rasa to RASA_INTERFACE (loopback by default) and
-allows cross-origin browsers only from ANXIN_CORS_ORIGINS (none by default), never "*".
+allows cross-origin browsers only from ANXIN_CORS_ORIGINS (none by default), never "*", and never
+on the agent console: Rasa's CORS allows credentials, so a listed origin would otherwise read the
+queue as the logged-in agent.
 """
 from __future__ import annotations
 
 import argparse
 import os
 import sys
-from typing import List
+from typing import List, Optional, Union
 
 import rasa.__main__
 import rasa.cli.run
+import rasa.server
+from sanic import Sanic
+from sanic_cors import CORS
 
 from actions.service.settings import get_settings
 
 _rasa_run = rasa.cli.run.run
+# Every path but the console's (sanic-cors matches these patterns at the start of the path).
+OUTSIDE_CONSOLE = r"^(?!/webhooks/console(?:/|$))"
 
 
 class NoAuthToken(RuntimeError):
@@ -34,6 +41,14 @@ def apply_settings(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def configure_cors_outside_console(app: Sanic, cors_origins: Optional[Union[str, List[str]]] = "") -> None:
+    """rasa.server.configure_cors, with the console left out of every CORS answer (preflight included)."""
+    app.config.CORS_AUTOMATIC_OPTIONS = True
+    app.config.CORS_SUPPORTS_CREDENTIALS = True  # as Rasa: the socket.io web chat needs it
+    app.config.CORS_EXPOSE_HEADERS = "filename"
+    CORS(app, resources={OUTSIDE_CONSOLE: {"origins": cors_origins or ""}}, automatic_options=True)
+
+
 def _run_with_settings(args: argparse.Namespace) -> None:
     _rasa_run(apply_settings(args))
 
@@ -43,6 +58,7 @@ def main(argv: List[str]) -> None:
         sys.exit("bot.serve: the token, CORS origins and interface come from the environment "
                  "(RASA_AUTH_TOKEN, ANXIN_CORS_ORIGINS, RASA_INTERFACE), not the command line")
     rasa.cli.run.run = _run_with_settings  # read when rasa's parser is built, inside main()
+    rasa.server.configure_cors = configure_cors_outside_console  # read when the app is created
     sys.argv = ["rasa", "run", *argv]
     rasa.__main__.main()
 
