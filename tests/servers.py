@@ -29,9 +29,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def port_in_use(port: int) -> bool:
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        probe.settimeout(3)
+        return probe.connect_ex((host, port)) == 0
+
+
+def network_address() -> str:
+    """This machine's IPv4 address on its network (where another host would connect), or skip the test."""
+    import pytest
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.254", 9))  # sends nothing: only picks the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    return address
 
 
 def shifted_port(port: int) -> int:

@@ -5,7 +5,6 @@ without echoing the tracker (Rasa logs whatever the action server answers).
 """
 from __future__ import annotations
 
-import socket
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ import time
 import pytest
 import requests
 
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, free_port, network_address, port_in_use
 
 SECRET = "action-secret-for-this-test"
 ID_NUMBER = "110105195005125821"  # 王建国's made-up full ID number
@@ -91,25 +90,8 @@ def test_a_failing_action_does_not_echo_the_tracker(action_server):
     assert ID_NUMBER not in answer.text and "13800000001" not in answer.text
 
 
-def non_loopback_address() -> str:
-    """This machine's address on its network (what another host would connect to)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
-        try:
-            probe.connect(("192.0.2.254", 9))  # no packet is sent: this only picks the outgoing interface
-            address = probe.getsockname()[0]
-        except OSError:
-            address = ""
-    if not address or address.startswith("127."):
-        pytest.skip("this machine has no non-loopback IPv4 address")
-    return address
-
-
 def test_the_action_port_is_not_reachable_on_a_network_address(action_server):
     _, port, _ = action_server
-    address = non_loopback_address()
-    with socket.socket() as probe:
-        probe.settimeout(3)
-        assert probe.connect_ex((address, port)) != 0, f"the action server answers on {address}:{port}"
-    with socket.socket() as probe:
-        probe.settimeout(3)
-        assert probe.connect_ex(("127.0.0.1", port)) == 0  # Rasa's side still works
+    address = network_address()
+    assert not port_in_use(port, address), f"the action server answers on {address}:{port}"
+    assert port_in_use(port)  # Rasa's side still works
