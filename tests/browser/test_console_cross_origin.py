@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests.bot.console_client import CSRF, PASSWORD, Console, create_agents
-from tests.browser.chromium import chromium, wait_for
+from tests.browser.chromium import wait_for
 from tests.servers import MODEL, Servers, free_port, new_sender
 
 ATTACK_PAGE = """<!doctype html><meta charset="utf-8"><title>loading</title><script>
@@ -80,13 +80,6 @@ def servers(tmp_path_factory, other_origin):
         yield running
     finally:
         running.stop()
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def log_in(driver, servers) -> None:
