@@ -7,7 +7,6 @@ cannot read the queue or write a note, while the customer REST channel does answ
 """
 from __future__ import annotations
 
-import functools
 import http.server
 import json
 import threading
