@@ -82,12 +82,14 @@ def test_with_the_secret_a_forged_verified_slot_still_shows_nothing(action_serve
     assert "P20" not in answer.text and "6800" not in answer.text
 
 
-def test_a_failing_action_does_not_echo_the_tracker(action_server):
-    url, _, _ = action_server
+def test_a_failing_action_does_not_echo_or_log_the_tracker(action_server):
+    url, _, workdir = action_server
     broken = {"next_action": "action_query_policy", "tracker": f"13800000001 {ID_NUMBER}"}
     answer = requests.post(f"{url}/webhook", json=broken, headers={"X-Anxin-Action-Secret": SECRET}, timeout=30)
     assert answer.status_code == 500
-    assert ID_NUMBER not in answer.text and "13800000001" not in answer.text
+    assert ID_NUMBER not in answer.text and "13800000001" not in answer.text  # Rasa logs this answer
+    log = (workdir / "actions.log").read_text(errors="replace")
+    assert "action_query_policy failed" in log and ID_NUMBER not in log
 
 
 def test_the_action_port_is_not_reachable_on_a_network_address(action_server):
