@@ -17,7 +17,7 @@ SCHEDULER_PID=$!
 trap 'kill $ACTIONS_PID $SCHEDULER_PID 2>/dev/null || true' EXIT INT TERM
 
 if [ "${1:-}" = "shell" ]; then
-  rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml
+  rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml --interface "${RASA_INTERFACE:-127.0.0.1}"
   exit
 fi
 
