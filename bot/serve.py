@@ -10,7 +10,6 @@ queue as the logged-in agent.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import List, Optional, Union
 
@@ -33,7 +32,7 @@ class NoAuthToken(RuntimeError):
 
 def apply_settings(args: argparse.Namespace) -> argparse.Namespace:
     settings = get_settings()
-    args.auth_token = os.environ.get("RASA_AUTH_TOKEN") or None
+    args.auth_token = settings.rasa_auth_token or None
     if args.enable_api and not args.auth_token:
         raise NoAuthToken("RASA_AUTH_TOKEN is not set (scripts/ensure_env.py writes one into .env)")
     args.interface = settings.rasa_interface

@@ -61,6 +61,7 @@ class Settings:
     # Rasa's HTTP port: loopback by default (chat clients are local in the demo; a proxy fronts it in
     # production); browsers on other origins get CORS only if the operator lists them.
     rasa_interface: str = "127.0.0.1"
+    rasa_auth_token: str = ""  # Rasa's HTTP API token (bot.serve hands it to Rasa, never on a command line)
     cors_origins: Tuple[str, ...] = ()
     # A verified identity is a signed slot (actions.service.identity_proof), good for this long.
     identity_proof_hours: float = 12
@@ -83,5 +84,6 @@ def get_settings() -> Settings:
         action_port=int(os.environ.get("ACTION_PORT", "5055")),
         action_secret=os.environ.get("ANXIN_ACTION_SECRET", ""),
         rasa_interface=os.environ.get("RASA_INTERFACE", "127.0.0.1"),
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
         cors_origins=_listed(os.environ.get("ANXIN_CORS_ORIGINS", "")),
     )
