@@ -10,7 +10,10 @@ from rasa_sdk.events import SlotSet
 from actions.service.formatting import mask_id_answer
 from actions.service.core.interactions import Interaction
 from actions.service.constants import DEFAULT_LANGUAGE
+from actions.service.customers.identity_proof import proven_customer
 from actions.service.language import to_simplified, to_traditional
+
+IDENTITY_PROOF_SLOT = "identity_proof"
 
 
 def language_of(tracker: Tracker) -> str:
@@ -18,11 +21,15 @@ def language_of(tracker: Tracker) -> str:
 
 
 def customer_id_of(tracker: Tracker) -> Optional[int]:
-    """The verified customer's id, or None: every policy action checks this itself too."""
+    """The verified customer's id, or None: every policy action checks this itself too.
+
+    The slots alone prove nothing (a posted tracker can say anything): the signed proof that the
+    identity check set for this conversation must name the same customer.
+    """
     if not tracker.get_slot("verified"):
         return None
-    value = tracker.get_slot("customer_id")
-    return int(value) if value is not None else None
+    proven = proven_customer(tracker.get_slot(IDENTITY_PROOF_SLOT), tracker.sender_id)
+    return proven if proven is not None and proven == tracker.get_slot("customer_id") else None
 
 
 def channel_of(tracker: Tracker) -> str:

@@ -9,12 +9,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.claims import ActionClaimStatus
-from actions.common import channel_of, language_of
+from actions.common import IDENTITY_PROOF_SLOT, channel_of, language_of
 from actions.payments import ActionRequestInvoice
 from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.customers.channel_links import link_channel
 from actions.service.formatting import clock_time
 from actions.service.customers.identity import LOCKED, VERIFIED, normalize_id_last4, normalize_phone, verify_identity
+from actions.service.customers.identity_proof import sign_identity
 from actions.reminders import ActionSetReminder, show_waiting_notices
 from actions.verified_action import VerifiedAction
 
@@ -84,6 +85,7 @@ class ActionVerifyIdentity(Action):
 
         name = result.customer_name_en if language == "en" else result.customer_name
         events += [SlotSet("verified", True), SlotSet("customer_id", result.customer_id),
+                   SlotSet(IDENTITY_PROOF_SLOT, sign_identity(result.customer_id, tracker.sender_id)),
                    SlotSet("customer_name", name), SlotSet("is_senior", result.is_senior),
                    SlotSet("pending_request", None)]
         if channel_of(tracker) == "telegram":  # the chat now reaches this customer (reminders, agent replies)

@@ -8,9 +8,9 @@ set -a
 : "${ANXIN_DATABASE_URL:=sqlite:///$ROOT/var/anxin.db}"
 : "${ANXIN_TRACKER_STORE_URL:=sqlite:///$ROOT/var/tracker.db}"
 : "${ANXIN_PUBLIC_URL:=http://localhost:5005}"
-: "${ACTION_SERVER_URL:=http://localhost:5055/webhook}"
 : "${RASA_PORT:=5005}"
 : "${ACTION_PORT:=5055}"
+: "${ACTION_SERVER_URL:=http://127.0.0.1:$ACTION_PORT/webhook}"
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 TF_CPP_MIN_LOG_LEVEL=2
 SQLALCHEMY_SILENCE_UBER_WARNING=1

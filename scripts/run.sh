@@ -5,7 +5,10 @@ set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
 python -m actions.service.seed
-rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
+# Secrets, interfaces and CORS origins come from .env / the environment, never the command line
+# (ps shows it): actions.server listens on ACTION_HOST (127.0.0.1) and needs ANXIN_ACTION_SECRET;
+# bot.serve is `rasa run` on RASA_INTERFACE (127.0.0.1) with RASA_AUTH_TOKEN and ANXIN_CORS_ORIGINS.
+python -m actions.server >var/actions.log 2>&1 &
 ACTIONS_PID=$!
 # Premium reminders (actions/service/scheduler.py): every ANXIN_REMINDER_INTERVAL_SECONDS; the
 # database remembers what was sent, so a restart sends nothing twice.
@@ -14,7 +17,7 @@ SCHEDULER_PID=$!
 trap 'kill $ACTIONS_PID $SCHEDULER_PID 2>/dev/null || true' EXIT INT TERM
 
 if [ "${1:-}" = "shell" ]; then
-  rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml
+  rasa shell --model models/anxin.tar.gz --endpoints bot/endpoints.yml --interface "${RASA_INTERFACE:-127.0.0.1}"
   exit
 fi
 
@@ -32,5 +35,5 @@ cat <<MSG
   Demo customers: 13800000001 / 5821, 13900000002 / 7340, 85291234567 / 2034, 13700000003 / 7788
 
 MSG
-rasa run --model models/anxin.tar.gz --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
-  --port "$RASA_PORT" --enable-api --auth-token="$RASA_AUTH_TOKEN" --cors "*"
+python -m bot.serve --model models/anxin.tar.gz --endpoints bot/endpoints.yml --credentials bot/credentials.yml \
+  --port "$RASA_PORT" --enable-api

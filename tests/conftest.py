@@ -26,6 +26,7 @@ def demo_db(tmp_path, monkeypatch):
     url = f"sqlite:///{tmp_path / 'anxin.db'}"
     monkeypatch.setenv("ANXIN_DATABASE_URL", url)
     monkeypatch.setenv("ANXIN_PUBLIC_URL", "https://anxin.test")
+    monkeypatch.setenv("ANXIN_SECRET_KEY", "test-secret")  # signs identity proofs (no .env needed)
     clear_service_caches()
     seed_demo_data()
     yield url

@@ -17,6 +17,7 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(os.environ.get("ANXIN_MODEL", ROOT / "models" / "anxin.tar.gz"))
 TEST_TOKEN = "test-token-not-a-secret"
+TEST_ACTION_SECRET = "test-action-secret-not-a-secret"
 # Lets two checkouts run their server tests at once without a port clash.
 PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
 
@@ -28,9 +29,25 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def port_in_use(port: int) -> bool:
+def port_in_use(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as probe:
-        return probe.connect_ex(("127.0.0.1", port)) == 0
+        probe.settimeout(3)
+        return probe.connect_ex((host, port)) == 0
+
+
+def network_address() -> str:
+    """This machine's IPv4 address on its network (where another host would connect), or skip the test."""
+    import pytest
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.254", 9))  # sends nothing: only picks the outgoing interface
+            address = probe.getsockname()[0]
+        except OSError:
+            address = ""
+    if not address or address.startswith("127."):
+        pytest.skip("this machine has no non-loopback IPv4 address")
+    return address
 
 
 def shifted_port(port: int) -> int:
@@ -40,7 +57,7 @@ def shifted_port(port: int) -> int:
 
 @dataclass
 class Servers:
-    """A running pair: `rasa run actions` and `rasa run`, with their own database files."""
+    """A running pair started as scripts/run.sh does (actions.server, bot.serve), with their own database files."""
 
     workdir: Path
     rasa_port: int = field(default_factory=free_port)
@@ -61,7 +78,9 @@ class Servers:
             "ANXIN_TRACKER_STORE_URL": f"sqlite:///{self.workdir / 'tracker.db'}",
             "ANXIN_PUBLIC_URL": self.url,
             "ANXIN_SECRET_KEY": "test-secret",
-            "ACTION_SERVER_URL": f"http://localhost:{self.action_port}/webhook",
+            "ACTION_PORT": str(self.action_port),
+            "ANXIN_ACTION_SECRET": TEST_ACTION_SECRET,
+            "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "RASA_AUTH_TOKEN": TEST_TOKEN,
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
@@ -73,18 +92,16 @@ class Servers:
         busy = [port for port in (self.rasa_port, self.action_port) if port_in_use(port)]
         if busy:  # another server would answer the readiness check for ours
             raise RuntimeError(f"ports already in use: {busy}")
-        bin_dir = Path(sys.executable).parent
         subprocess.run([sys.executable, "-m", "actions.service.seed"], env=self.env, cwd=ROOT, check=True,
                        capture_output=True)
         log_actions = open(self.workdir / "actions.log", "ab")
         log_rasa = open(self.workdir / "rasa.log", "ab")
         self.processes = [
-            subprocess.Popen([str(bin_dir / "rasa"), "run", "actions", "--actions", "actions",
-                              "--port", str(self.action_port)], env=self.env, cwd=ROOT,
+            subprocess.Popen([sys.executable, "-m", "actions.server"], env=self.env, cwd=ROOT,
                              stdout=log_actions, stderr=subprocess.STDOUT),
-            subprocess.Popen([str(bin_dir / "rasa"), "run", "--model", str(MODEL), "--endpoints",
+            subprocess.Popen([sys.executable, "-m", "bot.serve", "--model", str(MODEL), "--endpoints",
                               "bot/endpoints.yml", "--credentials", "bot/credentials.yml", "--port",
-                              str(self.rasa_port), "--enable-api", f"--auth-token={TEST_TOKEN}"],
+                              str(self.rasa_port), "--enable-api"],
                              env=self.env, cwd=ROOT, stdout=log_rasa, stderr=subprocess.STDOUT),
         ]
         deadline = time.time() + timeout

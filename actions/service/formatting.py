@@ -57,9 +57,24 @@ def mask_id_answer(text: str) -> str:
     return "****" if _ID_TAIL.match(text or "") else text
 
 
+# An ID card number (18 characters, the last a digit or X; or the old 15 digits): its last 4 are the
+# identity check's secret, so none of it stays.
+_ID_NUMBER = re.compile(r"(?<![A-Za-z0-9\-])(?:\d{17}[\dXx]|\d{15})(?![A-Za-z0-9])")
+# A bank card number: 12-19 digits, optionally grouped (6222 0212 3456 7894); phone numbers are shorter.
+_CARD_NUMBER = re.compile(r"(?<![A-Za-z0-9\-])\d(?:[ \-]?\d){11,18}(?![A-Za-z0-9])")
+
+
 def mask_digits_in_text(text: str) -> str:
     """Mask phone, card and ID numbers in free text (before logging or storing transcripts)."""
-    return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), text or "")
+    return _LONG_DIGIT_RUN.sub(lambda m: mask_account(m.group()), _ID_NUMBER.sub("****", text or ""))
+
+
+def mask_card_and_id_numbers(text: str) -> str:
+    """Mask only card numbers (****7894) and ID numbers (****): what the conversation store must never hold.
+
+    Phone numbers stay: forms carry them from one turn to the next (a new contact number, a claim's call-back).
+    """
+    return _CARD_NUMBER.sub(lambda m: mask_account(m.group()), _ID_NUMBER.sub("****", text or ""))
 
 
 SERVICE_TIME_ZONE = "Asia/Shanghai"

@@ -22,6 +22,9 @@ Security: the session token is in an HttpOnly, SameSite=Strict cookie scoped to 
 (Secure when served over https); every POST must carry `X-Anxin-Console: 1` (a header a
 cross-site form cannot set); every view of customer data is written to the audit log; agents
 see only tickets in their languages (and the ones they hold), supervisors everything.
+SameSite does not separate ports (a page on localhost:8080 is same-site to localhost:5005 and
+gets the cookie sent), so the API and the login also refuse any request a browser says came
+from another origin (Origin, Sec-Fetch-Site), and the console never answers CORS (bot/serve.py).
 """
 from __future__ import annotations
 
@@ -36,6 +39,7 @@ import time
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
+from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
@@ -143,14 +147,31 @@ def _current_agent(request: Request) -> Optional[Any]:
         return None
 
 
+def _from_another_origin(request: Request) -> bool:
+    """A browser says a page of another origin made this request (another port of the same host counts)."""
+    if request.headers.get("sec-fetch-site") in ("cross-site", "same-site"):
+        return True
+    origin = request.headers.get("origin")
+    own = {request.host, urlsplit(get_settings().public_url).netloc}
+    return origin is not None and urlsplit(origin).netloc not in own  # "null" (sandboxed pages) too
+
+
+def _not_from_console_page(request: Request) -> Optional[HTTPResponse]:
+    """The 403 for a request the console's own pages did not make: another origin, or a POST without the header."""
+    if _from_another_origin(request) or (request.method == "POST" and request.headers.get(CSRF_HEADER) != "1"):
+        return _error(403, "csrf", "This request must come from the console page.")
+    return None
+
+
 def api(role: Optional[str] = None) -> Callable:
-    """An API handler: session required (401), the CSRF header on POST (403), the role if given (403)."""
+    """An API handler: only from the console's pages (403), session required (401), the role if given (403)."""
 
     def decorate(handler: Callable[..., Awaitable[HTTPResponse]]) -> Callable[..., Awaitable[HTTPResponse]]:
         @functools.wraps(handler)
         async def guarded(request: Request, *args: Any, **kwargs: Any) -> HTTPResponse:
-            if request.method == "POST" and request.headers.get(CSRF_HEADER) != "1":
-                return _error(403, "csrf", "This request must come from the console page.")
+            refused = _not_from_console_page(request)
+            if refused is not None:
+                return refused
             agent = _current_agent(request)
             if agent is None:
                 return _error(401, "login_required", "Please log in.")
@@ -323,8 +344,9 @@ class ConsoleInput(InputChannel):
 
         @console.route("/login", methods=["POST"])
         async def login(request: Request) -> HTTPResponse:
-            if request.headers.get(CSRF_HEADER) != "1":
-                return _error(403, "csrf", "This request must come from the console page.")
+            refused = _not_from_console_page(request)
+            if refused is not None:
+                return refused
             body = _body(request)
             username, password = str(body.get("username") or ""), str(body.get("password") or "")
             try:

@@ -9,7 +9,11 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.service.customers.identity_proof import sign_identity
+
 SENDER = "chat-under-test"
+# verified() marks the proof slot; make_tracker signs it for the tracker's own sender, as the identity check does.
+SIGNED_FOR_THIS_CHAT = "<signed for this chat>"
 # Keys every dispatched message has; anything else is a template variable.
 _MESSAGE_KEYS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment"}
 
@@ -22,6 +26,8 @@ def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: Optional[str] =
         "is_senior": None, "pending_request": None, "phone": None, "id_last4": None, "requested_slot": None,
     }
     all_slots.update(slots or {})
+    if all_slots.get("identity_proof") == SIGNED_FOR_THIS_CHAT:
+        all_slots["identity_proof"] = sign_identity(int(all_slots["customer_id"]), sender_id)
     return Tracker.from_dict({
         "sender_id": sender_id,
         "slots": all_slots,
@@ -37,8 +43,9 @@ def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: Optional[str] =
 
 
 def verified(customer_id: int, **slots: Any) -> Dict[str, Any]:
+    """The slots the identity check leaves: the flag, the id and the signed proof (actions.service.identity_proof)."""
     # customer_id is a float slot in the domain, so Rasa sends it as a float.
-    return {"verified": True, "customer_id": float(customer_id), **slots}
+    return {"verified": True, "customer_id": float(customer_id), "identity_proof": SIGNED_FOR_THIS_CHAT, **slots}
 
 
 def user(text: str, intent: str = "inform", channel: str = "rest") -> dict:

@@ -14,7 +14,7 @@ import time
 import pytest
 import requests
 
-from tests.browser.chromium import chromium, screen, wait_for
+from tests.browser.chromium import screen, wait_for
 from tests.servers import MODEL, ROOT, Servers, free_port
 
 PAGE = "/webhooks/webchat/"
@@ -131,13 +131,6 @@ def servers(tmp_path_factory):
                       extra_env={"ANXIN_VOICE_PRELOAD": "0", "ANXIN_TTS_EDGE_TIMEOUT": "0.5"}).start()
     yield running
     running.stop()
-
-
-@pytest.fixture
-def browser():
-    driver = chromium()
-    yield driver
-    driver.quit()
 
 
 def open_chat(browser, url, width=320, height=640):

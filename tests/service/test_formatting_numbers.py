@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from actions.service.formatting import (
-    clock_time, long_date, mask_account, mask_digits_in_text, mask_phone, money,
+    clock_time, long_date, mask_account, mask_card_and_id_numbers, mask_digits_in_text, mask_phone, money,
 )
 from actions.service.numbers import digit_string, parse_amount
 
@@ -69,7 +69,8 @@ def test_mask_account(account, expected):
 @pytest.mark.parametrize("text, expected", [
     ("我的电话是13800000001", "我的电话是****0001"),
     ("card 6222021234567894 and phone 85291234567", "card ****7894 and phone ****4567"),
-    ("ID 110105194912315821", "ID ****5821"),
+    ("ID 110105194912315821", "ID ****"),  # an ID number's last 4 are the identity check's secret
+    ("ID 11010519491231582X.", "ID ****."),
     ("验证码 123456", "验证码 123456"),      # 6 digits: not private enough to hide
     ("1234567", "****4567"),                # 7 digits: hidden
     ("交 6800 元", "交 6800 元"),
@@ -78,6 +79,19 @@ def test_mask_account(account, expected):
 ])
 def test_mask_digits_in_text(text, expected):
     assert mask_digits_in_text(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("卡号 6222 0212 3456 7894", "卡号 ****7894"),
+    ("card 6222021234567894, phone 13800000001", "card ****7894, phone 13800000001"),  # forms need phones
+    ("身份证110105195005125821", "身份证****"),
+    ("ID 11010519500512582x", "ID ****"),
+    ("P2019000001 CL-2026123456 H000123", "P2019000001 CL-2026123456 H000123"),  # references stay
+    ("交 6800 元", "交 6800 元"),
+    (None, ""),
+])
+def test_mask_card_and_id_numbers(text, expected):
+    assert mask_card_and_id_numbers(text) == expected
 
 
 def test_clock_time_is_in_china_time():

@@ -29,6 +29,11 @@ def parse_service_hours(spec: str) -> Tuple[Tuple[int, int], ...]:
     return tuple(ranges)
 
 
+def _listed(value: str) -> Tuple[str, ...]:
+    """'a, b c' -> ('a', 'b', 'c')."""
+    return tuple(word for word in re.split(r"[\s,]+", value) if word)
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str
@@ -48,6 +53,18 @@ class Settings:
     service_time_zone: str = "Asia/Shanghai"
     agent_session_hours: float = 8
     agent_idle_minutes: float = 30
+    # Who may reach the servers (issue 12). The action server answers only Rasa: loopback unless a
+    # cluster names a private address, and only calls carrying action_secret (bot/endpoints.yml sends it).
+    action_host: str = "127.0.0.1"
+    action_port: int = 5055
+    action_secret: str = ""
+    # Rasa's HTTP port: loopback by default (chat clients are local in the demo; a proxy fronts it in
+    # production); browsers on other origins get CORS only if the operator lists them.
+    rasa_interface: str = "127.0.0.1"
+    rasa_auth_token: str = ""  # Rasa's HTTP API token (bot.serve hands it to Rasa, never on a command line)
+    cors_origins: Tuple[str, ...] = ()
+    # A verified identity is a signed slot (actions.service.customers.identity_proof), good for this long.
+    identity_proof_hours: float = 12
 
 
 @lru_cache(maxsize=1)
@@ -63,4 +80,10 @@ def get_settings() -> Settings:
         service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
         agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
         agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
+        action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
+        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        action_secret=os.environ.get("ANXIN_ACTION_SECRET", ""),
+        rasa_interface=os.environ.get("RASA_INTERFACE", "127.0.0.1"),
+        rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
+        cors_origins=_listed(os.environ.get("ANXIN_CORS_ORIGINS", "")),
     )

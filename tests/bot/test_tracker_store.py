@@ -1,0 +1,81 @@
+"""Issue 12 item 4: the tracker store redacts before it writes, and the forms still work from memory.
+
+A real SQLite tracker store (the class bot/endpoints.yml names) saves a conversation with a whole
+ID number, the ID digits and a card number in it; the database file holds none of them, and the
+tracker read back still has the slots a form carries from turn to turn.
+"""
+from __future__ import annotations
+
+import asyncio
+import re
+
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.tracker_store import RedactingSQLTrackerStore
+
+ID_NUMBER = "110105195005125821"
+CARD = "6222 0212 3456 7894"
+DOMAIN = Domain.from_yaml("""
+version: "3.1"
+slots:
+  id_last4: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  phone: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  new_account: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  new_phone: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+""")
+
+
+def user(text: str) -> UserUttered:
+    return UserUttered(text, {"name": "inform", "confidence": 0.9},
+                       parse_data={"text": text, "intent": {"name": "inform", "confidence": 0.9}, "entities": []})
+
+
+def conversation() -> list:
+    return [
+        ActionExecuted("action_listen"), user("查保单"),
+        ActiveLoop("verify_identity_form"), SlotSet("requested_slot", "phone"), ActionExecuted("action_listen"),
+        user("13800000001"), SlotSet("phone", "13800000001"), SlotSet("requested_slot", "id_last4"),
+        ActionExecuted("action_listen"),
+        user("后四位是五八二一"), SlotSet("id_last4", "5821"), SlotSet("requested_slot", None), ActiveLoop(None),
+        SlotSet("id_last4", None),
+        ActionExecuted("action_listen"), user(f"我的身份证是{ID_NUMBER}"),
+        ActiveLoop("change_account_form"), SlotSet("requested_slot", "new_account"), ActionExecuted("action_listen"),
+        user(f"卡号 {CARD}"), SlotSet("new_account", CARD), SlotSet("new_account", "****7894"),
+        BotUttered(f"确认改为 {CARD} 吗？"), SlotSet("new_phone", "13600000009"),
+    ]
+
+
+def test_the_store_holds_no_card_or_id_number_nor_the_id_digits(tmp_path):
+    database = tmp_path / "tracker.db"
+    store = RedactingSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{database}")
+    tracker = DialogueStateTracker.from_events("chat-1", conversation(), slots=DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    assert tracker.get_slot("new_account") == "****7894" and any(
+        getattr(e, "text", None) == f"卡号 {CARD}" for e in tracker.events), "the tracker in memory is unchanged"
+
+    stored = database.read_bytes().decode("utf-8", "replace")
+    stored_json = stored.encode().decode("unicode_escape", "replace")  # json.dumps escaped the Chinese
+    for secret in (ID_NUMBER, CARD, CARD.replace(" ", ""), "五八二一"):
+        assert secret not in stored and secret not in stored_json, secret
+    assert not re.search(r"(?<!\d)5821(?!\d)", stored), "the ID digits"
+
+    again = asyncio.run(store.retrieve("chat-1"))
+    assert again.get_slot("phone") == "13800000001"       # forms still carry phone numbers
+    assert again.get_slot("new_phone") == "13600000009"
+    assert again.get_slot("new_account") == "****7894"
+    assert again.get_slot("id_last4") is None
+    texts = [e.text for e in again.events if isinstance(e, UserUttered)]
+    assert texts == ["查保单", "13800000001", "****", "我的身份证是****", "卡号 ****7894"]
+
+
+def test_saving_twice_adds_only_the_new_events(tmp_path):
+    store = RedactingSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    events = conversation()
+    tracker = DialogueStateTracker.from_events("chat-2", events[:5], slots=DOMAIN.slots)
+    asyncio.run(store.save(tracker))
+    for event in events[5:]:
+        tracker.update(event)
+    asyncio.run(store.save(tracker))
+    assert len(asyncio.run(store.retrieve("chat-2")).events) == len(events)
