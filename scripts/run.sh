@@ -4,6 +4,9 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+# Demo defaults: the built-in demo payment provider settles orders (no real money); off elsewhere.
+export ANXIN_DEMO_MODE="${ANXIN_DEMO_MODE:-1}"
+
 python -m actions.service.seed
 rasa run actions --actions actions --port "$ACTION_PORT" >var/actions.log 2>&1 &
 ACTIONS_PID=$!

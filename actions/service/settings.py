@@ -48,6 +48,19 @@ class Settings:
     service_time_zone: str = "Asia/Shanghai"
     agent_session_hours: float = 8
     agent_idle_minutes: float = 30
+    # Demo mode (on in `make run`): the built-in demo payment provider takes "payments" and settles them.
+    # Off, its checkout pages and callback answer "not available": only a real gateway can settle.
+    demo_mode: bool = False
+    # A payment callback older (or further in the future) than this is refused as stale.
+    payment_callback_window_seconds: int = 300
+    # Checkout pages and payment callbacks per client IP: a burst, then this many a minute.
+    checkout_requests_per_minute: float = 20
+    checkout_burst: int = 10
+    # Chat messages per client IP (beside the per-sender limit: rotating sender ids must not help).
+    # Behind a proxy, list its address in ANXIN_TRUSTED_PROXIES so X-Forwarded-For names the client.
+    client_messages_per_minute: float = 120
+    client_burst: int = 60
+    trusted_proxies: Tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -63,4 +76,8 @@ def get_settings() -> Settings:
         service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
         agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
         agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
+        client_messages_per_minute=float(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE", "120")),
+        client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
+        trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
+        demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
     )

@@ -5,9 +5,11 @@ it never passes anything to the bot. Routes (Rasa adds the /webhooks/documents p
 
     GET  /                  health
     GET  /<token>           the document behind an unguessable, expiring link
-    GET  /pay/<reference>   the demo payment provider's checkout page
-    POST /pay/<reference>   "pay" (demo): settle the order, show the paid page
+    GET  /pay/<token>       the demo payment provider's checkout page (the pay link's own token)
+    POST /pay/<token>       "pay" (demo): the demo provider sends its signed callback, then the paid page
+    POST /pay/callback      the provider's signed callback (JSON or form): the only way an order is settled
 
+The checkout and the callback answer only in demo mode (ANXIN_DEMO_MODE) and are throttled per client IP.
 Every page is bilingual (中文 + English) and elder-friendly (large type, one big button, high
 contrast, fits a 320px-wide phone). Nothing ever answers with a stack trace.
 """
@@ -22,9 +24,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.service.demo_payments import DemoPaymentProvider, demo_payments_on
 from actions.service.documents import CheckoutView, checkout_view, method_words, render_document
 from actions.service.formatting import money
-from actions.service.payments import PaymentError, settle_payment_order
+from actions.service.payment_provider import CallbackRefused, payment_provider
+from actions.service.payments import (CallbackReplayed, OrderView, PaymentError, PeriodAlreadyPaid,
+                                      settle_from_callback)
+from actions.service.settings import get_settings
+from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -119,6 +126,28 @@ def order_not_found_page() -> HTTPResponse:
     )
 
 
+def payments_off_page() -> HTTPResponse:
+    return _message_page(
+        "抱歉，这里暂时不能在线交费", "Sorry, online payment is not available here",
+        "请通过银行卡自动扣款交费，或拨打客服热线。", "Please pay by bank debit, or call our hotline.", 404,
+    )
+
+
+def period_already_paid_page() -> HTTPResponse:
+    return _message_page(
+        "这一期保费已经交过了", "This premium has already been paid",
+        "不用再交了，我们没有再扣款。如有疑问请回到对话中查询。",
+        "There is nothing more to pay and nothing was taken. Ask in the chat if in doubt.", 409,
+    )
+
+
+def too_many_requests_page() -> HTTPResponse:
+    return _message_page(
+        "抱歉，您操作得有点快", "Sorry, you are going a little fast",
+        "请稍等一分钟再试。", "Please wait a minute and try again.", 429,
+    )
+
+
 def busy_page() -> HTTPResponse:
     return _message_page(
         "抱歉，系统暂时繁忙", "Sorry, we are busy right now",
@@ -179,6 +208,25 @@ def _short(secret: str) -> str:
     return f"{(secret or '')[:6]}…"
 
 
+def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
+    """The one way an order is settled: a callback its provider verifies, each one accepted once."""
+    return settle_from_callback(payment_provider().verify_callback(fields))
+
+
+def _callback_fields(request: Request) -> Dict[str, Any]:
+    """The callback's fields from a JSON object or a form; anything else is no fields (refused as malformed)."""
+    try:
+        body = request.json
+    except Exception:  # not JSON: a form, or nothing usable
+        body = None
+    if isinstance(body, dict):
+        return body
+    try:
+        return {name: request.form.get(name) for name in request.form} if request.form else {}
+    except Exception:
+        return {}
+
+
 class DocumentChannel(InputChannel):
     """Serves customers' documents and the demo checkout; sends nothing to the bot."""
 
@@ -189,6 +237,11 @@ class DocumentChannel(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        # References and tokens are unguessable; the limit keeps anyone from trying anyway.
+        self.checkout_limiter = TokenBucketLimiter(settings.checkout_requests_per_minute, settings.checkout_burst)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         documents = Blueprint("custom_webhook_DocumentChannel", __name__)
@@ -213,30 +266,71 @@ class DocumentChannel(InputChannel):
                 headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
             )
 
-        @documents.route("/pay/<reference>", methods=["GET"])
-        async def checkout(request: Request, reference: Text) -> HTTPResponse:
+        def checkout_refusal(request: Request) -> Optional[HTTPResponse]:
+            if not self.checkout_limiter.allow(client_ip(request)):
+                return too_many_requests_page()
+            return None if demo_payments_on() else payments_off_page()
+
+        @documents.route("/pay/callback", methods=["POST"])
+        async def payment_callback(request: Request) -> HTTPResponse:
+            if not self.checkout_limiter.allow(client_ip(request)):
+                return response.json({"error": "too_many_requests"}, status=429, headers=SECURITY_HEADERS)
+            fields = _callback_fields(request)
             try:
-                order = checkout_view(reference)
+                order = accept_payment_callback(fields)
+            except CallbackRefused as refused:
+                logger.warning("payment callback refused: %s", refused)
+                return response.json({"error": "refused"}, status=403, headers=SECURITY_HEADERS)
+            except CallbackReplayed:
+                return response.json({"error": "replayed"}, status=409, headers=SECURITY_HEADERS)
+            except PeriodAlreadyPaid:
+                return response.json({"error": "period_already_paid"}, status=409, headers=SECURITY_HEADERS)
+            except PaymentError as error:
+                logger.warning("payment callback not settled: %s", error)
+                return response.json({"error": "not_settled"}, status=400, headers=SECURITY_HEADERS)
             except Exception:
-                logger.exception("could not show payment order %s", _short(reference))
+                logger.exception("payment callback failed")
+                return response.json({"error": "busy"}, status=503, headers=SECURITY_HEADERS)
+            return response.json({"status": order.status, "reference": order.reference}, headers=SECURITY_HEADERS)
+
+        @documents.route("/pay/<token>", methods=["GET"])
+        async def checkout(request: Request, token: Text) -> HTTPResponse:
+            refusal = checkout_refusal(request)
+            if refusal:
+                return refusal
+            try:
+                order = checkout_view(token)
+            except Exception:
+                logger.exception("could not show the payment order of link %s", _short(token))
                 return busy_page()
             return checkout_page(order) if order else order_not_found_page()
 
-        @documents.route("/pay/<reference>", methods=["POST"])
-        async def pay(request: Request, reference: Text) -> HTTPResponse:
+        @documents.route("/pay/<token>", methods=["POST"])
+        async def pay(request: Request, token: Text) -> HTTPResponse:
+            refusal = checkout_refusal(request)
+            if refusal:
+                return refusal
             try:
-                if checkout_view(reference) is None:
+                order = checkout_view(token)
+                if order is None:
                     return order_not_found_page()
-                settle_payment_order(reference)  # settling a paid order again changes nothing
-                order = checkout_view(reference)
-            except PaymentError:
+                if order.status == "pending":
+                    if not order.payable:
+                        return period_already_paid_page()
+                    # The demo gateway "takes the money" and calls back, signed, like a real one would.
+                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
+                    logger.info("demo payment settled for order %s", _short(order.reference))
+                order = checkout_view(token)
+            except PeriodAlreadyPaid:
+                order = checkout_view(token)  # a double press settles once: the second finds it paid
+                if order is None or order.status != "paid":
+                    return period_already_paid_page()
+            except (PaymentError, CallbackRefused) as error:
+                logger.warning("demo payment for link %s not settled: %s", _short(token), error)
                 return order_not_found_page()
             except Exception:
-                logger.exception("could not settle payment order %s", _short(reference))
+                logger.exception("could not settle the payment order of link %s", _short(token))
                 return busy_page()
-            if order is None:
-                return order_not_found_page()
-            logger.info("demo payment settled for order %s", _short(reference))
-            return paid_page(order)
+            return paid_page(order) if order else order_not_found_page()
 
         return documents
