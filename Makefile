@@ -14,7 +14,7 @@ run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memo
 
 test: install install-whisper $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
 	$(ENV) rasa data validate $(RASA_FILES)
-	$(ENV) python -m pytest tests -q
+	$(ENV) python -m pytest tests -q --durations=20  # the slowest 20: the CI time budget stays visible
 	$(ENV) rasa test core --model $(MODEL) --stories tests/stories --endpoints bot/endpoints.yml \
 	    --fail-on-prediction-errors --out var/results
 

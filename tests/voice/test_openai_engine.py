@@ -8,6 +8,7 @@ import pytest
 from voice.openai_engine import openai_state_dict, read_ctranslate2_variables
 from voice.weights import model_path
 
+from tests.voice.hearing import assert_heard
 from tests.voice.speech import speech_16k
 
 
@@ -39,12 +40,18 @@ def openai_recognizer():
 
 
 def test_openai_whisper_transcribes_like_faster_whisper(openai_recognizer, recognizer):
-    audio = speech_16k("I want to talk to a human agent.", "en")
-    assert openai_recognizer.transcribe(audio) == recognizer.transcribe(audio)
+    # Same weights, two runtimes (float32 torch, int8 CTranslate2): both hear the sentence, each
+    # within the margin; their exact words may differ by a letter on another CPU.
+    said = "I want to talk to a human agent."
+    audio = speech_16k(said, "en")
+    for engine in (openai_recognizer, recognizer):
+        heard = engine.transcribe(audio)
+        assert heard.language == "en"
+        assert_heard(heard.text, said)
 
 
 def test_openai_whisper_mandarin_and_silence(openai_recognizer):
     heard = openai_recognizer.transcribe(speech_16k("我想交保费", "zh"))
-    # float32 torch vs int8 CTranslate2: the robotic espeak 保费 may come out as a homophone (包票).
-    assert heard.language == "zh" and heard.text.startswith("我想交")
+    assert heard.language == "zh"
+    assert_heard(heard.text, "我想交保费")
     assert openai_recognizer.transcribe(np.zeros(16000 * 3, np.float32)).text == ""

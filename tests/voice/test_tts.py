@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from tests.voice.hearing import assert_heard
 from voice import tts
 from voice.audio import resample
 from voice.tts import TTSError, mandarin_pinyin, synthesize, voice_for
@@ -82,14 +83,14 @@ def test_nothing_to_say_is_an_error_not_silence(tts_cache):
         synthesize("   ", voice_for("zh-Hans"))
 
 
-@pytest.mark.parametrize("language, text, expected", [
-    ("zh-Hans", "我想查一下我的保单", "保单"),
-    ("en", "I want to talk to a human agent.", "human"),
+@pytest.mark.parametrize("language, text", [
+    ("zh-Hans", "我想查一下我的保单"),
+    ("en", "I want to talk to a human agent."),
 ])
-def test_offline_speech_is_understood_by_the_recognizer(tts_cache, recognizer, language, text, expected):
+def test_offline_speech_is_understood_by_the_recognizer(tts_cache, recognizer, language, text):
     tts.edge_breaker.trip()
     speech = synthesize(text, voice_for(language))
-    assert expected in recognizer.transcribe(resample(speech.audio, speech.sample_rate, 16000)).text
+    assert_heard(recognizer.transcribe(resample(speech.audio, speech.sample_rate, 16000)).text, text)
 
 
 def test_hakka_characters_are_read_not_spelled(tts_cache):

@@ -13,7 +13,9 @@ import json
 import numpy as np
 import pytest
 
+from tests.voice.hearing import assert_heard
 from tests.voice.phone.caller_audio import FRAME, frames, silence, spoken_mulaw
+from voice.phone import call as call_module
 from voice.phone.call import (LEAD_SILENCE_S, BotReply, CallHooks, CallSession, is_backchannel, render_speech,
                              spoken_sentences)
 from voice.phone import prompts
@@ -21,6 +23,7 @@ from voice.phone.twilio import TwilioSerializer
 
 BARGE_IN_DEADLINE_S = 0.3  # issue 3: real barge-in sends `clear` within 300 ms of speech onset
 STREAM = "MZbarge0001"
+QUESTION = "我想查一下下次交费是什么时候"
 
 
 class Call:
@@ -89,18 +92,33 @@ def test_a_real_interruption_clears_the_bot_within_300_ms_and_reaches_the_bot():
     async def scenario():
         call = Call()
         await call.start()
-        after_clear = await call.speak(spoken_mulaw("我想查一下下次交费是什么时候", "zh"))
+        after_clear = await call.speak(spoken_mulaw(QUESTION, "zh"))
         await call.until(lambda: call.bot_heard)
         return call, after_clear
 
     call, after_clear = run(scenario())
     assert after_clear is not None and 0 < after_clear <= BARGE_IN_DEADLINE_S
-    assert "什么时候" in call.bot_heard[0]
+    assert_heard(call.bot_heard[0], QUESTION)
+
+
+@pytest.fixture
+def asr_heard(monkeypatch):
+    """What the real recognizer heard during the call (a spy: Whisper itself still runs)."""
+    heard = []
+
+    def transcribe(*args, **kwargs):
+        result = real_transcribe(*args, **kwargs)
+        heard.append(result.text.strip())
+        return result
+
+    real_transcribe = call_module.transcribe
+    monkeypatch.setattr(call_module, "transcribe", transcribe)
+    return heard
 
 
 # (espeak's "好的" is not among them: Whisper base hears it as 傲哥 / "I'll go", i.e. as words)
 @pytest.mark.parametrize("word, language", [("嗯", "zh"), ("对", "zh"), ("对对", "zh"), ("OK", "en")])
-def test_a_backchannel_pauses_the_bot_at_once_then_it_says_the_unheard_sentence_again(word, language):
+def test_a_backchannel_pauses_the_bot_at_once_then_it_says_the_unheard_sentence_again(word, language, asr_heard):
     async def scenario():
         call = Call()
         await call.start()
@@ -113,6 +131,12 @@ def test_a_backchannel_pauses_the_bot_at_once_then_it_says_the_unheard_sentence_
 
     call, after_clear, resumed = run(scenario())
     assert after_clear is not None and after_clear <= BARGE_IN_DEADLINE_S
+    # Whisper's reading of a one-syllable espeak word differs between CPUs: the call must act on what
+    # it heard. Words are a turn for the bot; a backchannel (or nothing) resumes the prompt.
+    words = [text for text in asr_heard if text and not is_backchannel(text)]
+    if words:
+        assert call.bot_heard and set(call.bot_heard) <= set(asr_heard)
+        return
     assert call.bot_heard == []  # a backchannel is not a turn
     welcome = [(language, sentence) for language, text in prompts.welcome("zh-Hans", False, False)
                for sentence in spoken_sentences(text)]
