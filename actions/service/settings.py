@@ -34,8 +34,10 @@ class Settings:
     database_url: str
     public_url: str
     secret_key: str
-    # Identity check: failures allowed before the lock, and the lock's length.
+    # Identity check: failures allowed before the lock (per chat; per phone number, from any chats), and
+    # the lock's length. The phone's own limit is higher: a stranger's guesses lock the stranger's chat first.
     max_verification_failures: int = 3
+    max_phone_verification_failures: int = 10
     lock_minutes: int = 15
     # Policy loans: share of cash value that may be borrowed; above this a human decides.
     loan_ratio: float = 0.8
