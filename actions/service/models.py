@@ -476,6 +476,17 @@ class Agent(Base):
     created_at = Column(DateTime, default=datetime.utcnow)
 
 
+class UnknownLoginName(Base):
+    """Wrong logins under a name that is no (active) account, counted like an account's: a name that does
+    not exist locks exactly as one that does, so the answers never tell which names are staff."""
+
+    __tablename__ = "unknown_login_names"
+    name_hash = Column(String(64), primary_key=True)  # SHA-256 of the name as typed: never stored in clear
+    failed_logins = Column(Integer, nullable=False, default=0)
+    failures_since = Column(DateTime, nullable=True, index=True)
+    locked_until = Column(DateTime, nullable=True)
+
+
 class AgentSession(Base):
     """A logged-in console session. The token itself is never stored, only its SHA-256."""
 
