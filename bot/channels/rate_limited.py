@@ -49,6 +49,7 @@ _POLITE = {
         "zh-Hant": "請直接打字告訴我您的問題。",
         "yue": "請直接打字話我知您嘅問題。",
         "en": "Please type your question.",
+        None: "请直接打字告诉我您的问题。Please type your question.",
     },
     "failed": {
         "zh-Hans": "抱歉，系统刚才出了点问题。请再说一次，或者说“转人工”。",
@@ -62,7 +63,9 @@ _POLITE = {
 def polite(kind: str, text: Optional[str]) -> str:
     variants = _POLITE[kind]
     language = detect_language(text or "")
-    return variants.get(language or "", variants["zh-Hans"])
+    if language is None:  # the text does not tell: both languages where the kind has them
+        return variants.get(None, variants["zh-Hans"])
+    return variants.get(language, variants["zh-Hans"])
 
 
 # Answers to a request that is not a chat message at all: we cannot tell the language, so both.
@@ -70,9 +73,9 @@ _BAD_REQUEST = {
     "not_json": "请用 JSON 发送：{\"sender\": \"…\", \"message\": \"…\"}。"
                 "Please send JSON: {\"sender\": \"…\", \"message\": \"…\"}.",
     "missing": "请在 sender 里写上对话编号。Please name the conversation in \"sender\".",
-    "too_long": "对话编号太长了（最多 128 个字符）。The sender id is too long (at most 128 characters).",
-    "not_text": "对话编号要是文字。The sender id must be text.",
-    "bad_metadata": "metadata 要是一个 JSON 对象。\"metadata\" must be a JSON object.",
+    "too_long": "对话编号太长了，请用 128 个字符以内的编号。The sender id is too long. Please use at most 128 characters.",
+    "not_text": "请用文字写对话编号。Please write the sender id as text.",
+    "bad_metadata": "请把 metadata 写成一个 JSON 对象。Please send \"metadata\" as a JSON object.",
     "slow_down": "您发得有点快，请稍等一下再发。You're sending messages a little fast. Please wait a moment.",
 }
 
@@ -141,7 +144,7 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
             return
         if is_internal_intent(text):  # only the Rasa server itself may say the human lane is done
             logger.info("refused an internal intent from sender %s", mask_digits_in_text(str(message.sender_id)))
-            await reply(message, "type_question", text)
+            await reply(message, "type_question", "")
             return
         message.text = text[:MAX_MESSAGE_CHARS]
         message.metadata = clean_metadata(message.metadata)
@@ -228,6 +231,9 @@ class RateLimitedSocketIOInput(SocketIOInput):
             if not sender_id:
                 logger.info("socket.io message without a session id ignored (send session_request first)")
                 await output.send_text_message(sid, polite("empty", None))
+                return
+            if sender_id_problem(sender_id):  # the answer goes to this socket: no room has that name
+                await output.send_text_message(sid, polite("type_question", None))
                 return
             text = data.get("message", "")
             if text is not None and not isinstance(text, str):
