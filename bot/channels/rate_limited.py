@@ -134,7 +134,10 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
             logger.info("refused a message with an unusable sender id (%s)", sender_id_problem(message.sender_id))
             await reply(message, "type_question", "")
             return
-        text = clean_text(message.text) if isinstance(message.text, str) else ""
+        if message.text is not None and not isinstance(message.text, str):  # a number, a list, an object
+            await reply(message, "type_question", "")
+            return
+        text = clean_text(message.text or "")
         if not limiter.allow(str(message.sender_id)):
             logger.info("rate limited sender %s", mask_digits_in_text(str(message.sender_id)))
             await reply(message, "slow_down", text)

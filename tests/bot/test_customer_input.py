@@ -77,3 +77,33 @@ def test_the_client_is_the_peer_unless_a_trusted_proxy_forwarded_for_it(monkeypa
         assert client_ip(None) == "unknown"
     finally:
         settings.get_settings.cache_clear()
+
+
+def guarded_turn(text, sender="s-1", metadata=None):
+    """What reaches the bot and what the customer is told, through the guard every chat channel uses
+    (REST, socket.io, Telegram, voice messages)."""
+    import asyncio
+
+    from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+    from bot.channels.rate_limited import guard
+
+    reached = []
+
+    async def bot(message):
+        reached.append((message.text, message.metadata))
+
+    output = CollectingOutputChannel()
+    message = UserMessage(None, output, sender, metadata=metadata)
+    message.text = text  # as a channel may hand it over: not stripped, maybe not text
+    asyncio.run(guard(bot, TokenBucketLimiter())(message))
+    return reached, [m.get("text") for m in output.messages]
+
+
+def test_the_guard_keeps_internal_intents_and_broken_text_from_the_bot():
+    assert guarded_turn("/EXTERNAL_human_resolved") == ([], ["请直接打字告诉我您的问题。Please type your question."])
+    assert guarded_turn("你好\ud800", metadata={"k": "\udfff"}) == ([("你好\ufffd", {"k": "\ufffd"})], [])
+    assert guarded_turn(42) == ([], ["请直接打字告诉我您的问题。Please type your question."])
+    assert guarded_turn(None) == ([], ["请说说您需要什么帮助。Please tell me what you need."])
+    reached, said = guarded_turn("你好", sender="x" * 129)
+    assert reached == [] and said
