@@ -111,48 +111,27 @@ def _message_page(title_zh: str, title_en: str, text_zh: str, text_en: str, stat
     return _page(f"{title_zh} / {title_en}", body, status)
 
 
-def not_found_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，链接无效或已过期", "Sorry, this link is not valid or has expired",
-        "请回到对话中重新索取，我们会发给您新的链接。",
-        "Please go back to the chat and ask again. We will send you a new link.", 404,
-    )
+# Pages that only say something: (title zh, title en, text zh, text en, status).
+_MESSAGES = {
+    "link_not_found": ("抱歉，链接无效或已过期", "Sorry, this link is not valid or has expired",
+                       "请回到对话中重新索取，我们会发给您新的链接。",
+                       "Please go back to the chat and ask again. We will send you a new link.", 404),
+    "order_not_found": ("抱歉，找不到这笔付款", "Sorry, we cannot find this payment",
+                        "请回到对话中重新发起交费。", "Please go back to the chat and start the payment again.", 404),
+    "payments_off": ("抱歉，这里暂时不能在线交费", "Sorry, online payment is not available here",
+                     "请通过银行卡自动扣款交费，或拨打客服热线。", "Please pay by bank debit, or call our hotline.", 404),
+    "period_already_paid": ("这一期保费已经交过了", "This premium has already been paid",
+                            "不用再交了，我们没有再扣款。如有疑问请回到对话中查询。",
+                            "There is nothing more to pay and nothing was taken. Ask in the chat if in doubt.", 409),
+    "too_many_requests": ("抱歉，您操作得有点快", "Sorry, you are going a little fast",
+                          "请稍等一分钟再试。", "Please wait a minute and try again.", 429),
+    "busy": ("抱歉，系统暂时繁忙", "Sorry, we are busy right now",
+             "请稍等一会儿再试。您的资料是安全的。", "Please try again in a moment. Your information is safe.", 503),
+}
 
 
-def order_not_found_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，找不到这笔付款", "Sorry, we cannot find this payment",
-        "请回到对话中重新发起交费。", "Please go back to the chat and start the payment again.", 404,
-    )
-
-
-def payments_off_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，这里暂时不能在线交费", "Sorry, online payment is not available here",
-        "请通过银行卡自动扣款交费，或拨打客服热线。", "Please pay by bank debit, or call our hotline.", 404,
-    )
-
-
-def period_already_paid_page() -> HTTPResponse:
-    return _message_page(
-        "这一期保费已经交过了", "This premium has already been paid",
-        "不用再交了，我们没有再扣款。如有疑问请回到对话中查询。",
-        "There is nothing more to pay and nothing was taken. Ask in the chat if in doubt.", 409,
-    )
-
-
-def too_many_requests_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，您操作得有点快", "Sorry, you are going a little fast",
-        "请稍等一分钟再试。", "Please wait a minute and try again.", 429,
-    )
-
-
-def busy_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，系统暂时繁忙", "Sorry, we are busy right now",
-        "请稍等一会儿再试。您的资料是安全的。", "Please try again in a moment. Your information is safe.", 503,
-    )
+def message_page(kind: str) -> HTTPResponse:
+    return _message_page(*_MESSAGES[kind])
 
 
 _DEMO_BANNER = _both("演示支付页面：这是演示用的支付服务，不会真的扣款。",
@@ -258,9 +237,9 @@ class DocumentChannel(InputChannel):
                 document = render_document(token)
             except Exception:
                 logger.exception("could not render document %s", _short(token))
-                return busy_page()
+                return message_page("busy")
             if document is None:
-                return not_found_page()
+                return message_page("link_not_found")
             return response.raw(
                 document.body, content_type=document.content_type,
                 headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
@@ -268,8 +247,8 @@ class DocumentChannel(InputChannel):
 
         def checkout_refusal(request: Request) -> Optional[HTTPResponse]:
             if not self.checkout_limiter.allow(client_ip(request)):
-                return too_many_requests_page()
-            return None if demo_payments_on() else payments_off_page()
+                return message_page("too_many_requests")
+            return None if demo_payments_on() else message_page("payments_off")
 
         @documents.route("/pay/callback", methods=["POST"])
         async def payment_callback(request: Request) -> HTTPResponse:
@@ -302,8 +281,8 @@ class DocumentChannel(InputChannel):
                 order = checkout_view(token)
             except Exception:
                 logger.exception("could not show the payment order of link %s", _short(token))
-                return busy_page()
-            return checkout_page(order) if order else order_not_found_page()
+                return message_page("busy")
+            return checkout_page(order) if order else message_page("order_not_found")
 
         @documents.route("/pay/<token>", methods=["POST"])
         async def pay(request: Request, token: Text) -> HTTPResponse:
@@ -313,10 +292,10 @@ class DocumentChannel(InputChannel):
             try:
                 order = checkout_view(token)
                 if order is None:
-                    return order_not_found_page()
+                    return message_page("order_not_found")
                 if order.status == "pending":
                     if not order.payable:
-                        return period_already_paid_page()
+                        return message_page("period_already_paid")
                     # The demo gateway "takes the money" and calls back, signed, like a real one would.
                     accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
                     logger.info("demo payment settled for order %s", _short(order.reference))
@@ -324,13 +303,13 @@ class DocumentChannel(InputChannel):
             except PeriodAlreadyPaid:
                 order = checkout_view(token)  # a double press settles once: the second finds it paid
                 if order is None or order.status != "paid":
-                    return period_already_paid_page()
+                    return message_page("period_already_paid")
             except (PaymentError, CallbackRefused) as error:
                 logger.warning("demo payment for link %s not settled: %s", _short(token), error)
-                return order_not_found_page()
+                return message_page("order_not_found")
             except Exception:
                 logger.exception("could not settle the payment order of link %s", _short(token))
-                return busy_page()
-            return paid_page(order) if order else order_not_found_page()
+                return message_page("busy")
+            return paid_page(order) if order else message_page("order_not_found")
 
         return documents
