@@ -16,6 +16,7 @@ contrast, fits a 320px-wide phone). Nothing ever answers with a stack trace.
 from __future__ import annotations
 
 import logging
+from functools import wraps
 from html import escape
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -187,6 +188,11 @@ def _short(secret: str) -> str:
     return f"{(secret or '')[:6]}…"
 
 
+# How a callback that settles nothing is answered (subclasses first).
+_CALLBACK_REFUSALS = ((CallbackRefused, 403, "refused"), (CallbackReplayed, 409, "replayed"),
+                      (PeriodAlreadyPaid, 409, "period_already_paid"), (PaymentError, 400, "not_settled"))
+
+
 def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
     """The one way an order is settled: a callback its provider verifies, each one accepted once."""
     return settle_from_callback(payment_provider().verify_callback(fields))
@@ -245,71 +251,58 @@ class DocumentChannel(InputChannel):
                 headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
             )
 
-        def checkout_refusal(request: Request) -> Optional[HTTPResponse]:
-            if not self.checkout_limiter.allow(client_ip(request)):
-                return message_page("too_many_requests")
-            return None if demo_payments_on() else message_page("payments_off")
-
         @documents.route("/pay/callback", methods=["POST"])
         async def payment_callback(request: Request) -> HTTPResponse:
             if not self.checkout_limiter.allow(client_ip(request)):
                 return response.json({"error": "too_many_requests"}, status=429, headers=SECURITY_HEADERS)
-            fields = _callback_fields(request)
             try:
-                order = accept_payment_callback(fields)
-            except CallbackRefused as refused:
-                logger.warning("payment callback refused: %s", refused)
-                return response.json({"error": "refused"}, status=403, headers=SECURITY_HEADERS)
-            except CallbackReplayed:
-                return response.json({"error": "replayed"}, status=409, headers=SECURITY_HEADERS)
-            except PeriodAlreadyPaid:
-                return response.json({"error": "period_already_paid"}, status=409, headers=SECURITY_HEADERS)
-            except PaymentError as error:
-                logger.warning("payment callback not settled: %s", error)
-                return response.json({"error": "not_settled"}, status=400, headers=SECURITY_HEADERS)
-            except Exception:
+                order = accept_payment_callback(_callback_fields(request))
+            except Exception as error:
+                for kind, status, code in _CALLBACK_REFUSALS:
+                    if isinstance(error, kind):
+                        logger.warning("payment callback not settled (%s): %s", code, error)
+                        return response.json({"error": code}, status=status, headers=SECURITY_HEADERS)
                 logger.exception("payment callback failed")
                 return response.json({"error": "busy"}, status=503, headers=SECURITY_HEADERS)
             return response.json({"status": order.status, "reference": order.reference}, headers=SECURITY_HEADERS)
 
+        def checkout_page_route(handler: Callable[[Request, Text], Awaitable[HTTPResponse]]):
+            """A checkout page: throttled per client IP, only in demo mode, a failure is a polite page."""
+            @wraps(handler)
+            async def guarded(request: Request, token: Text) -> HTTPResponse:
+                if not self.checkout_limiter.allow(client_ip(request)):
+                    return message_page("too_many_requests")
+                if not demo_payments_on():
+                    return message_page("payments_off")
+                try:
+                    return await handler(request, token)
+                except Exception:
+                    logger.exception("checkout of link %s failed", _short(token))
+                    return message_page("busy")
+            return guarded
+
         @documents.route("/pay/<token>", methods=["GET"])
+        @checkout_page_route
         async def checkout(request: Request, token: Text) -> HTTPResponse:
-            refusal = checkout_refusal(request)
-            if refusal:
-                return refusal
-            try:
-                order = checkout_view(token)
-            except Exception:
-                logger.exception("could not show the payment order of link %s", _short(token))
-                return message_page("busy")
+            order = checkout_view(token)
             return checkout_page(order) if order else message_page("order_not_found")
 
         @documents.route("/pay/<token>", methods=["POST"])
+        @checkout_page_route
         async def pay(request: Request, token: Text) -> HTTPResponse:
-            refusal = checkout_refusal(request)
-            if refusal:
-                return refusal
-            try:
-                order = checkout_view(token)
-                if order is None:
-                    return message_page("order_not_found")
-                if order.status == "pending":
-                    if not order.payable:
-                        return message_page("period_already_paid")
-                    # The demo gateway "takes the money" and calls back, signed, like a real one would.
+            order = checkout_view(token)
+            if order is None:
+                return message_page("order_not_found")
+            if order.status == "pending":
+                try:  # the demo gateway "takes the money" and calls back, signed, as a real one would
                     accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
                     logger.info("demo payment settled for order %s", _short(order.reference))
+                except PeriodAlreadyPaid:
+                    pass  # paid by another order, or by this one a moment ago (a double press): see below
+                except (PaymentError, CallbackRefused) as error:
+                    logger.warning("demo payment for link %s not settled: %s", _short(token), error)
+                    return message_page("order_not_found")
                 order = checkout_view(token)
-            except PeriodAlreadyPaid:
-                order = checkout_view(token)  # a double press settles once: the second finds it paid
-                if order is None or order.status != "paid":
-                    return message_page("period_already_paid")
-            except (PaymentError, CallbackRefused) as error:
-                logger.warning("demo payment for link %s not settled: %s", _short(token), error)
-                return message_page("order_not_found")
-            except Exception:
-                logger.exception("could not settle the payment order of link %s", _short(token))
-                return message_page("busy")
-            return paid_page(order) if order else message_page("order_not_found")
+            return paid_page(order) if order.status == "paid" else message_page("period_already_paid")
 
         return documents
