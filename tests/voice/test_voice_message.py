@@ -4,7 +4,7 @@ import pytest
 import requests
 
 from tests.servers import MODEL, Servers
-from tests.voice.hearing import assert_heard
+from tests.voice.hearing import assert_heard, error_rate
 from tests.voice.speech import speech_wav
 from tests.voice.test_audio import twenty_minute_wav
 from voice.audio import decode_to_pcm16k, encode_ogg_opus, encode_wav
@@ -118,14 +118,17 @@ def test_verified_cantonese_customer_is_heard_and_answered_in_cantonese(voice_se
     voice_server.say(sender, "我想查詢我的保單")
     voice_server.say(sender, "85291234567")
     voice_server.say(sender, "2034")
-    body = post(voice_server, sender, speech_wav("我張保單幾時要交錢？", "yue")).json()
+    question = "我張保單幾時要交錢？"
+    body = post(voice_server, sender, speech_wav(question, "yue")).json()
     assert body["language"] == "yue" and body["voice"] == "zh-HK-HiuMaanNeural"
-    # Whisper base hears espeak-ng's robotic Cantonese poorly (it mostly echoes its prompt, which the
-    # hallucination filter drops: README, voice figures). Either it heard the question and the bot
-    # answers it, or it says, in Cantonese, that it did not catch it: never Mandarin, never silence.
+    # Whisper base hears espeak-ng's robotic Cantonese poorly, and differently on each CPU (it often
+    # echoes its prompt, which the hallucination filter drops: README, voice figures). Whatever it
+    # heard, the answer is in Cantonese, never Mandarin, never silence; if it heard nothing, the bot
+    # says so; if it heard the question, the bot answers it.
     replies = " ".join(m["text"] for m in body["messages"])
-    if "保單" in body["transcript"]:
-        assert "寬限期" in replies
-    else:
+    assert replies and body["reply_language"] == "yue"
+    if not body["transcript"]:
         assert replies == phrase("not_heard", "yue")
+    elif error_rate(body["transcript"], question) <= 0.5:
+        assert "寬限期" in replies
     spoken_reply(body["messages"][0]["audio_url"])
