@@ -119,7 +119,8 @@ def settle_payment_order(reference: str, today: Optional[date] = None) -> OrderV
 
     Settling an order twice changes nothing the second time (payment callbacks repeat). An order whose
     period another order has paid meanwhile is refused (PeriodAlreadyPaid): a period is paid once.
-    Called only for a callback the provider has verified (settle_from_callback), and by staff tools.
+    For reconciling with the provider's own records; no web request reaches it: over HTTP an order is
+    settled only by a verified callback (settle_from_callback).
     """
     with session_scope() as session:
         order = session.query(PaymentOrder).filter_by(reference=reference).with_for_update().first()
