@@ -8,7 +8,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, transcript_of
+from actions.common import (button, customer_id_of, interaction_of, is_clear_yes, language_of, service_completed,
+                            transcript_of)
 from actions.service.customers.accounts import change_phone, phone_in_use
 from actions.service.formatting import money
 from actions.service.human_lane.handoff import open_handoff_ticket
@@ -33,6 +34,12 @@ class ValidateUpdateContactForm(FormValidationAction):
             dispatcher.utter_message(response="utter_phone_taken")
             return {"new_phone": None}
         return {"new_phone": phone}
+
+    def validate_contact_change_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> Dict[Text, Any]:
+        if value and not is_clear_yes(tracker):  # the form asks again
+            return {"contact_change_confirmed": None}
+        return {"contact_change_confirmed": value}
 
 
 class ActionUpdateContact(VerifiedAction):

@@ -11,7 +11,8 @@ from rasa_sdk.events import EventType, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, interaction_of, language_of, service_completed, wants_to_stop
+from actions.common import (button, customer_id_of, interaction_of, is_clear_yes, language_of, service_completed,
+                            wants_to_stop)
 from actions.service.claims.answers import (
     UNKNOWN, read_amount, read_change_field, read_event_type, read_insured, wants_change,
 )
@@ -188,7 +189,7 @@ class ValidateReportClaimForm(FormValidationAction):
     def validate_claim_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
                                  domain: DomainDict) -> Dict[Text, Any]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "affirm":
+        if is_clear_yes(tracker):
             return {"claim_confirmed": "yes"}
         if intent == "deny":
             return {"claim_confirmed": "no"}

@@ -11,7 +11,7 @@ from actions.service.formatting import mask_id_answer
 from actions.service.core.interactions import Interaction
 from actions.service.constants import DEFAULT_LANGUAGE
 from actions.service.customers.identity_proof import proven_customer
-from actions.service.language import to_simplified, to_traditional
+from actions.service.language import looks_like_code, to_simplified, to_traditional
 
 IDENTITY_PROOF_SLOT = "identity_proof"
 
@@ -91,6 +91,24 @@ def wants_to_stop(tracker: Tracker) -> bool:
     """The customer gives up the form in their own words ("算了", "cancel"): let them out, nothing stored."""
     text = to_simplified(tracker.latest_message.get("text") or "")
     return not text.startswith("/") and _STOP_WORDS.search(text) is not None
+
+
+AFFIRM_PAYLOAD = "/affirm"
+# Below this the model is guessing: a confirmation that changes data or files a claim needs a clear yes.
+CLEAR_YES_CONFIDENCE = 0.6
+
+
+def is_clear_yes(tracker: Tracker) -> bool:
+    """At a confirmation only a clear yes counts: the button, or typed words the model is sure mean yes.
+    Markup or query syntax (<script>…, ' OR 1=1 --) is never a yes, whatever the model thinks."""
+    message = tracker.latest_message or {}
+    intent = message.get("intent") or {}
+    if intent.get("name") != "affirm":
+        return False
+    text = (message.get("text") or "").strip()
+    if text.startswith("/"):
+        return text == AFFIRM_PAYLOAD
+    return not looks_like_code(text) and (intent.get("confidence") or 0) >= CLEAR_YES_CONFIDENCE
 
 
 def document_attachment(tracker: Tracker, url: str) -> Dict[str, Any]:

@@ -9,7 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import button, customer_id_of, document_attachment, language_of, service_completed
+from actions.common import (button, customer_id_of, document_attachment, is_clear_yes, language_of,
+                            service_completed)
 from actions.service.customers.accounts import change_debit_account, normalize_card_number
 from actions.service.policies.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
@@ -128,6 +129,12 @@ class ValidateChangeAccountForm(FormValidationAction):
             return {"new_account": None}
         # Only the masked number stays in the conversation; the bank gets the whole one.
         return {"new_account": mask_account(card)}
+
+    def validate_account_change_confirmed(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
+                                          domain: DomainDict) -> Dict[Text, Any]:
+        if value and not is_clear_yes(tracker):  # the form asks again
+            return {"account_change_confirmed": None}
+        return {"account_change_confirmed": value}
 
 
 class ActionChangeAccount(VerifiedAction):

@@ -34,6 +34,16 @@ RESUMABLE: Dict[Text, Type[VerifiedAction]] = {cls.intent: cls for cls in (
 )}
 
 
+def phone_proven_by_channel(tracker: Tracker, phone: Any) -> bool:
+    """The phone came from the customer's own Telegram contact (bot/channels/telegram.py marks it; only
+    that channel can, REST clients cannot name their channel): the channel itself proves the number."""
+    for event in reversed(tracker.events):
+        if (event.get("event") == "user" and event.get("input_channel") == "telegram"
+                and (event.get("metadata") or {}).get("contact_verified")):
+            return bool(phone) and normalize_phone(event.get("text") or "") == phone
+    return False
+
+
 class ActionRememberRequest(Action):
     """Before the identity check, remember what the customer asked for, to do it right after."""
 
@@ -75,7 +85,7 @@ class ActionVerifyIdentity(Action):
         events: List[EventType] = [SlotSet("id_last4", None)]
         if not phone or not last4:
             return events + [SlotSet("phone", None)]
-        result = verify_identity(phone, last4, tracker.sender_id)
+        result = verify_identity(phone, last4, tracker.sender_id, phone_proven=phone_proven_by_channel(tracker, phone))
         if result.status == LOCKED:
             dispatcher.utter_message(response="utter_verification_locked", locked_until=clock_time(result.locked_until))
             return events + [SlotSet("phone", None), SlotSet("pending_request", None)]

@@ -4,6 +4,9 @@
 set -euo pipefail
 . "$(dirname "$0")/env.sh"
 
+# Demo defaults: the built-in demo payment provider settles orders (no real money); off elsewhere.
+export ANXIN_DEMO_MODE="${ANXIN_DEMO_MODE:-1}"
+
 python -m actions.service.seed
 # Secrets, interfaces and CORS origins come from .env / the environment, never the command line
 # (ps shows it): actions.server listens on ACTION_HOST (127.0.0.1) and needs ANXIN_ACTION_SECRET;

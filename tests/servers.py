@@ -84,6 +84,10 @@ class Servers:
             "RASA_AUTH_TOKEN": TEST_TOKEN,
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
+            "ANXIN_DEMO_MODE": "1",  # the demo checkout settles, as in `make run`
+            # Every test client is 127.0.0.1: the per-client limit is for strangers, not the test suite.
+            "ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE": "100000",
+            "ANXIN_CLIENT_RATE_LIMIT_BURST": "100000",
         })
         env.update(self.extra_env)
         return env

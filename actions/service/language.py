@@ -17,6 +17,10 @@ _to_traditional = {"zh-Hant": OpenCC("s2tw"), "yue": OpenCC("s2hk")}
 
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+_VOWEL = re.compile(r"[aeiouy]", re.IGNORECASE)  # "qwrt" or "xkcd" is a keyboard, not an English word
+# Markup or query syntax (<script>alert(1)</script>, ' OR 1=1 --) is nobody's language: it must not
+# switch the answers to English.
+_CODE = re.compile(r"<\s*/?\s*[a-z!][^>]*>|[=;{}`\\|]|--|/\*|\b(?:select|union|insert|drop|delete)\s", re.IGNORECASE)
 # Latin words that Chinese speakers type too; alone they say nothing about the language.
 _NEUTRAL_LATIN_WORDS = {"ok", "okay", "yes", "no", "hi", "bye", "thx", "cl", "p"}
 # Characters and words that only written Cantonese uses.
@@ -77,7 +81,9 @@ def detect_language(text: str) -> Optional[str]:
     text = text or ""
     han = _HAN.findall(text)
     if not han:
-        words = {w.lower() for w in _LATIN_WORD.findall(text)}
+        if looks_like_code(text):
+            return None
+        words = {w.lower() for w in _LATIN_WORD.findall(text) if _VOWEL.search(w)}
         return "en" if words - _NEUTRAL_LATIN_WORDS else None
     if _CANTONESE.search(text):
         return "yue"
@@ -88,6 +94,11 @@ def detect_language(text: str) -> Optional[str]:
     if simplified > traditional:
         return "zh-Hans"
     return "zh"
+
+
+def looks_like_code(text: str) -> bool:
+    """Markup or query syntax rather than words a customer would type."""
+    return bool(_CODE.search(text or ""))
 
 
 def language_for_turn(text: str, current: Optional[str]) -> str:

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
@@ -44,6 +45,9 @@ logger = logging.getLogger(__name__)
 TOKEN_ENV = "ANXIN_PHONE_STREAM_TOKEN"
 AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
 PUBLIC_URL_ENV = "ANXIN_PUBLIC_URL"
+# A carrier sends `connected` and `start` (with the token) at once; a socket without a valid start by
+# then is not a call, and holding it open would let anyone pin the server's connections.
+UNAUTHENTICATED_SECONDS = 1.0
 
 
 class PhoneInput(InputChannel):
@@ -101,9 +105,15 @@ class PhoneInput(InputChannel):
                 set_slots=lambda sender, slots: self._set_slots(agent, sender, slots),
             ), token=self.token)
             line_registered = False
+            authenticate_by = time.monotonic() + UNAUTHENTICATED_SECONDS
             try:
                 while True:
-                    raw = await ws.recv()
+                    # session.sender_id is known only after a start with the right token
+                    waiting = None if session.sender_id else authenticate_by - time.monotonic()
+                    if waiting is not None and waiting <= 0:
+                        logger.warning("phone stream closed: no valid start within %.0f s", UNAUTHENTICATED_SECONDS)
+                        break
+                    raw = await ws.recv(timeout=waiting)
                     if raw is None:
                         continue
                     if not await session.handle(raw):

@@ -2,10 +2,14 @@
 
 The guard answers politely, in the customer's language, instead of passing on what the bot
 should never see: a sender who writes faster than a person can (a per-sender token bucket),
-an empty or null message (socket.io's null crashes Rasa 3.6's handler), or a wall of text.
+an empty or null message (socket.io's null crashes Rasa 3.6's handler), a wall of text, a
+message that is not text, an internal intent (`/EXTERNAL_…`), a sender id nobody could have.
+In front of the guard each client IP has its own token bucket too (rotating sender ids does not
+help), and a REST body that is not a JSON object answers 400 with a polite JSON message.
 """
 from __future__ import annotations
 
+import json
 import logging
 import os
 import time
@@ -13,11 +17,15 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.channels.rest import RestInput
-from rasa.core.channels.socketio import SocketIOInput
-from sanic import Blueprint
+from rasa.core.channels.socketio import SocketIOInput, SocketIOOutput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
 
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import detect_language
+from actions.service.core.settings import get_settings
+from bot.channels.customer_input import clean_metadata, clean_text, is_internal_intent, sender_id_problem
 from bot.channels.human_lane import SocketIOLine, relaying
 
 logger = logging.getLogger(__name__)
@@ -36,6 +44,13 @@ _POLITE = {
     "empty": {
         "zh-Hans": "请说说您需要什么帮助。Please tell me what you need.",
     },
+    "type_question": {
+        "zh-Hans": "请直接打字告诉我您的问题。",
+        "zh-Hant": "請直接打字告訴我您的問題。",
+        "yue": "請直接打字話我知您嘅問題。",
+        "en": "Please type your question.",
+        None: "请直接打字告诉我您的问题。Please type your question.",
+    },
     "failed": {
         "zh-Hans": "抱歉，系统刚才出了点问题。请再说一次，或者说“转人工”。",
         "zh-Hant": "抱歉，系統剛才出了點問題。請再說一次，或者說「轉人工」。",
@@ -48,7 +63,44 @@ _POLITE = {
 def polite(kind: str, text: Optional[str]) -> str:
     variants = _POLITE[kind]
     language = detect_language(text or "")
-    return variants.get(language or "", variants["zh-Hans"])
+    if language is None:  # the text does not tell: both languages where the kind has them
+        return variants.get(None, variants["zh-Hans"])
+    return variants.get(language, variants["zh-Hans"])
+
+
+# Answers to a request that is not a chat message at all: we cannot tell the language, so both.
+_BAD_REQUEST = {
+    "not_json": "请用 JSON 发送：{\"sender\": \"…\", \"message\": \"…\"}。"
+                "Please send JSON: {\"sender\": \"…\", \"message\": \"…\"}.",
+    "missing": "请在 sender 里写上对话编号。Please name the conversation in \"sender\".",
+    "too_long": "对话编号太长了，请用 128 个字符以内的编号。The sender id is too long. Please use at most 128 characters.",
+    "not_text": "请用文字写对话编号。Please write the sender id as text.",
+    "bad_metadata": "请把 metadata 写成一个 JSON 对象。Please send \"metadata\" as a JSON object.",
+    "slow_down": "您发得有点快，请稍等一下再发。You're sending messages a little fast. Please wait a moment.",
+}
+
+
+def bad_request(problem: str, status: int = 400) -> HTTPResponse:
+    return response.json({"error": problem, "message": _BAD_REQUEST[problem]}, status=status)
+
+
+def client_ip(request: Optional[Request]) -> str:
+    """The client's address; behind a trusted proxy (ANXIN_TRUSTED_PROXIES), the one it forwarded for."""
+    if request is None:
+        return "unknown"
+    peer = request.ip or ""
+    trusted = get_settings().trusted_proxies
+    if peer in trusted:
+        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
+        for address in reversed(forwarded):  # the last address a proxy we trust did not add itself
+            if address not in trusted:
+                return address
+    return peer or "unknown"
+
+
+def client_limiter() -> "TokenBucketLimiter":
+    settings = get_settings()
+    return TokenBucketLimiter(settings.client_messages_per_minute, settings.client_burst)
 
 
 class TokenBucketLimiter:
@@ -78,7 +130,14 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         await message.output_channel.send_text_message(message.sender_id, polite(kind, text))
 
     async def guarded(message: UserMessage) -> None:
-        text = message.text if isinstance(message.text, str) else ""
+        if sender_id_problem(message.sender_id):  # a socket.io session id comes from the client too
+            logger.info("refused a message with an unusable sender id (%s)", sender_id_problem(message.sender_id))
+            await reply(message, "type_question", "")
+            return
+        if message.text is not None and not isinstance(message.text, str):  # a number, a list, an object
+            await reply(message, "type_question", "")
+            return
+        text = clean_text(message.text or "")
         if not limiter.allow(str(message.sender_id)):
             logger.info("rate limited sender %s", mask_digits_in_text(str(message.sender_id)))
             await reply(message, "slow_down", text)
@@ -86,7 +145,12 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
         if not text.strip():
             await reply(message, "empty", text)
             return
+        if is_internal_intent(text):  # only the Rasa server itself may say the human lane is done
+            logger.info("refused an internal intent from sender %s", mask_digits_in_text(str(message.sender_id)))
+            await reply(message, "type_question", "")
+            return
         message.text = text[:MAX_MESSAGE_CHARS]
+        message.metadata = clean_metadata(message.metadata)
         try:
             await on_new_message(message)
         except Exception:  # the customer gets an apology, never a stack trace or silence
@@ -96,6 +160,27 @@ def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],
     return guarded
 
 
+def check_rest_request(request: Request, limiter: TokenBucketLimiter) -> Optional[HTTPResponse]:
+    """The answer to a REST webhook call that must not reach the bot, or None to let it through."""
+    if not limiter.allow(client_ip(request)):
+        return bad_request("slow_down", status=429)
+    try:
+        body = request.json
+    except Exception:  # Sanic refuses malformed JSON with its own error page
+        body = None
+    if not isinstance(body, dict):
+        return bad_request("not_json")
+    problem = sender_id_problem(body.get("sender"))
+    if problem:
+        return bad_request(problem)
+    if body.get("metadata") is not None and not isinstance(body["metadata"], dict):
+        return bad_request("bad_metadata")
+    message = body.get("message")
+    if message is not None and not isinstance(message, str):  # a number, a list, an object
+        return response.json([{"recipient_id": str(body["sender"]), "text": polite("type_question", None)}])
+    return None
+
+
 class RateLimitedRestInput(RestInput):
     @classmethod
     def name(cls) -> Text:
@@ -103,9 +188,21 @@ class RateLimitedRestInput(RestInput):
 
     def __init__(self) -> None:
         self.limiter = TokenBucketLimiter()
+        self.client_limiter = client_limiter()
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()  # the client cannot pass itself off as another channel (Telegram, phone)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(relaying(self.name(), on_new_message), self.limiter))
+        blueprint = super().blueprint(guard(relaying(self.name(), on_new_message), self.limiter))
+
+        @blueprint.middleware("request")
+        async def refuse_bad_requests(request: Request) -> Optional[HTTPResponse]:
+            if request.method != "POST" or not request.path.rstrip("/").endswith("/webhook"):
+                return None
+            return check_rest_request(request, self.client_limiter)
+
+        return blueprint
 
 
 class RateLimitedSocketIOInput(SocketIOInput):
@@ -116,6 +213,46 @@ class RateLimitedSocketIOInput(SocketIOInput):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.limiter = TokenBucketLimiter()
+        self.client_limiter = client_limiter()
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        return super().blueprint(guard(relaying(self.name(), on_new_message, SocketIOLine(self)), self.limiter))
+        guarded = guard(relaying(self.name(), on_new_message, SocketIOLine(self)), self.limiter)
+        blueprint = super().blueprint(guarded)
+        sio = self.sio
+
+        # Replaces Rasa's handler, which fails (and answers nothing) on data that is not an object
+        # or a message that is not text, and has no per-client limit.
+        @sio.on(self.user_message_evt, namespace=self.namespace)
+        async def handle_message(sid: Text, data: Any) -> None:
+            output = SocketIOOutput(sio, self.bot_message_evt)
+            environ = sio.get_environ(sid, namespace=self.namespace) or {}
+            if not self.client_limiter.allow(client_ip(environ.get("sanic.request"))):
+                await output.send_text_message(sid, polite("slow_down", None))
+                return
+            data = data if isinstance(data, dict) else {}
+            sender_id = data.get("session_id") if self.session_persistence else sid
+            if not sender_id:
+                logger.info("socket.io message without a session id ignored (send session_request first)")
+                await output.send_text_message(sid, polite("empty", None))
+                return
+            if sender_id_problem(sender_id):  # the answer goes to this socket: no room has that name
+                await output.send_text_message(sid, polite("type_question", None))
+                return
+            text = data.get("message", "")
+            if text is not None and not isinstance(text, str):
+                await output.send_text_message(sid, polite("type_question", None))
+                return
+            await guarded(UserMessage(text, output, sender_id, input_channel=self.name(),
+                                      metadata=_metadata(data.get(self.metadata_key))))
+
+        return blueprint
+
+
+def _metadata(value: Any) -> Dict[str, Any]:
+    """socket.io metadata: an object, or a JSON text of one; anything else is none."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return {}
+    return value if isinstance(value, dict) else {}

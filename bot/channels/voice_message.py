@@ -27,7 +27,7 @@ from sanic.response import HTTPResponse
 
 from actions.service.formatting import mask_digits_in_text
 from bot.channels.human_lane import relaying
-from bot.channels.rate_limited import _POLITE, TokenBucketLimiter, guard
+from bot.channels.rate_limited import _POLITE, TokenBucketLimiter, client_ip, client_limiter, guard
 from voice.asr import get_recognizer
 from voice.audio import AudioError
 from voice.voice_message import answer_voice_message, polite_reply, reply_audio
@@ -78,6 +78,7 @@ class VoiceMessageInput(InputChannel):
 
     def __init__(self) -> None:
         self.limiter = TokenBucketLimiter()
+        self.client_limiter = client_limiter()  # rotating ?sender= does not escape the limit
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("voice_message_webhook", __name__)
@@ -105,7 +106,7 @@ class VoiceMessageInput(InputChannel):
             content_type = (request.content_type or "").split(";")[0].strip().lower()
             if not content_type.startswith(AUDIO_TYPES):
                 return await _refusal("not_audio", sender_id, preference)
-            if not self.limiter.allow(sender_id):
+            if not self.limiter.allow(sender_id) or not self.client_limiter.allow(client_ip(request)):
                 return await _refusal("busy", sender_id, preference, status=429)
             try:
                 reply = await answer_voice_message(sender_id, request.body or b"", handle_text, preference,

@@ -5,15 +5,18 @@ it never passes anything to the bot. Routes (Rasa adds the /webhooks/documents p
 
     GET  /                  health
     GET  /<token>           the document behind an unguessable, expiring link
-    GET  /pay/<reference>   the demo payment provider's checkout page
-    POST /pay/<reference>   "pay" (demo): settle the order, show the paid page
+    GET  /pay/<token>       the demo payment provider's checkout page (the pay link's own token)
+    POST /pay/<token>       "pay" (demo): the demo provider sends its signed callback, then the paid page
+    POST /pay/callback      the provider's signed callback (JSON or form): the only way an order is settled
 
+The checkout and the callback answer only in demo mode (ANXIN_DEMO_MODE) and are throttled per client IP.
 Every page is bilingual (中文 + English) and elder-friendly (large type, one big button, high
 contrast, fits a 320px-wide phone). Nothing ever answers with a stack trace.
 """
 from __future__ import annotations
 
 import logging
+from functools import wraps
 from html import escape
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -22,9 +25,14 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.service.policies.demo_payments import DemoPaymentProvider, demo_payments_on
 from actions.service.policies.documents import CheckoutView, checkout_view, method_words, render_document
 from actions.service.formatting import money
-from actions.service.policies.payments import PaymentError, settle_payment_order
+from actions.service.policies.payment_provider import CallbackRefused, payment_provider
+from actions.service.policies.payments import (CallbackReplayed, OrderView, PaymentError, PeriodAlreadyPaid,
+                                      settle_from_callback)
+from actions.service.core.settings import get_settings
+from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 
 logger = logging.getLogger(__name__)
 
@@ -104,26 +112,27 @@ def _message_page(title_zh: str, title_en: str, text_zh: str, text_en: str, stat
     return _page(f"{title_zh} / {title_en}", body, status)
 
 
-def not_found_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，链接无效或已过期", "Sorry, this link is not valid or has expired",
-        "请回到对话中重新索取，我们会发给您新的链接。",
-        "Please go back to the chat and ask again. We will send you a new link.", 404,
-    )
+# Pages that only say something: (title zh, title en, text zh, text en, status).
+_MESSAGES = {
+    "link_not_found": ("抱歉，链接无效或已过期", "Sorry, this link is not valid or has expired",
+                       "请回到对话中重新索取，我们会发给您新的链接。",
+                       "Please go back to the chat and ask again. We will send you a new link.", 404),
+    "order_not_found": ("抱歉，找不到这笔付款", "Sorry, we cannot find this payment",
+                        "请回到对话中重新发起交费。", "Please go back to the chat and start the payment again.", 404),
+    "payments_off": ("抱歉，这里暂时不能在线交费", "Sorry, online payment is not available here",
+                     "请通过银行卡自动扣款交费，或拨打客服热线。", "Please pay by bank debit, or call our hotline.", 404),
+    "period_already_paid": ("这一期保费已经交过了", "This premium has already been paid",
+                            "不用再交了，我们没有再扣款。如有疑问请回到对话中查询。",
+                            "There is nothing more to pay and nothing was taken. Ask in the chat if in doubt.", 409),
+    "too_many_requests": ("抱歉，您操作得有点快", "Sorry, you are going a little fast",
+                          "请稍等一分钟再试。", "Please wait a minute and try again.", 429),
+    "busy": ("抱歉，系统暂时繁忙", "Sorry, we are busy right now",
+             "请稍等一会儿再试。您的资料是安全的。", "Please try again in a moment. Your information is safe.", 503),
+}
 
 
-def order_not_found_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，找不到这笔付款", "Sorry, we cannot find this payment",
-        "请回到对话中重新发起交费。", "Please go back to the chat and start the payment again.", 404,
-    )
-
-
-def busy_page() -> HTTPResponse:
-    return _message_page(
-        "抱歉，系统暂时繁忙", "Sorry, we are busy right now",
-        "请稍等一会儿再试。您的资料是安全的。", "Please try again in a moment. Your information is safe.", 503,
-    )
+def message_page(kind: str) -> HTTPResponse:
+    return _message_page(*_MESSAGES[kind])
 
 
 _DEMO_BANNER = _both("演示支付页面：这是演示用的支付服务，不会真的扣款。",
@@ -179,6 +188,30 @@ def _short(secret: str) -> str:
     return f"{(secret or '')[:6]}…"
 
 
+# How a callback that settles nothing is answered (subclasses first).
+_CALLBACK_REFUSALS = ((CallbackRefused, 403, "refused"), (CallbackReplayed, 409, "replayed"),
+                      (PeriodAlreadyPaid, 409, "period_already_paid"), (PaymentError, 400, "not_settled"))
+
+
+def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
+    """The one way an order is settled: a callback its provider verifies, each one accepted once."""
+    return settle_from_callback(payment_provider().verify_callback(fields))
+
+
+def _callback_fields(request: Request) -> Dict[str, Any]:
+    """The callback's fields from a JSON object or a form; anything else is no fields (refused as malformed)."""
+    try:
+        body = request.json
+    except Exception:  # not JSON: a form, or nothing usable
+        body = None
+    if isinstance(body, dict):
+        return body
+    try:
+        return {name: request.form.get(name) for name in request.form} if request.form else {}
+    except Exception:
+        return {}
+
+
 class DocumentChannel(InputChannel):
     """Serves customers' documents and the demo checkout; sends nothing to the bot."""
 
@@ -189,6 +222,11 @@ class DocumentChannel(InputChannel):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         return cls()
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        # References and tokens are unguessable; the limit keeps anyone from trying anyway.
+        self.checkout_limiter = TokenBucketLimiter(settings.checkout_requests_per_minute, settings.checkout_burst)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         documents = Blueprint("custom_webhook_DocumentChannel", __name__)
@@ -205,38 +243,66 @@ class DocumentChannel(InputChannel):
                 document = render_document(token)
             except Exception:
                 logger.exception("could not render document %s", _short(token))
-                return busy_page()
+                return message_page("busy")
             if document is None:
-                return not_found_page()
+                return message_page("link_not_found")
             return response.raw(
                 document.body, content_type=document.content_type,
                 headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
             )
 
-        @documents.route("/pay/<reference>", methods=["GET"])
-        async def checkout(request: Request, reference: Text) -> HTTPResponse:
+        @documents.route("/pay/callback", methods=["POST"])
+        async def payment_callback(request: Request) -> HTTPResponse:
+            if not self.checkout_limiter.allow(client_ip(request)):
+                return response.json({"error": "too_many_requests"}, status=429, headers=SECURITY_HEADERS)
             try:
-                order = checkout_view(reference)
-            except Exception:
-                logger.exception("could not show payment order %s", _short(reference))
-                return busy_page()
-            return checkout_page(order) if order else order_not_found_page()
+                order = accept_payment_callback(_callback_fields(request))
+            except Exception as error:
+                for kind, status, code in _CALLBACK_REFUSALS:
+                    if isinstance(error, kind):
+                        logger.warning("payment callback not settled (%s): %s", code, error)
+                        return response.json({"error": code}, status=status, headers=SECURITY_HEADERS)
+                logger.exception("payment callback failed")
+                return response.json({"error": "busy"}, status=503, headers=SECURITY_HEADERS)
+            return response.json({"status": order.status, "reference": order.reference}, headers=SECURITY_HEADERS)
 
-        @documents.route("/pay/<reference>", methods=["POST"])
-        async def pay(request: Request, reference: Text) -> HTTPResponse:
-            try:
-                if checkout_view(reference) is None:
-                    return order_not_found_page()
-                settle_payment_order(reference)  # settling a paid order again changes nothing
-                order = checkout_view(reference)
-            except PaymentError:
-                return order_not_found_page()
-            except Exception:
-                logger.exception("could not settle payment order %s", _short(reference))
-                return busy_page()
+        def checkout_page_route(handler: Callable[[Request, Text], Awaitable[HTTPResponse]]):
+            """A checkout page: throttled per client IP, only in demo mode, a failure is a polite page."""
+            @wraps(handler)
+            async def guarded(request: Request, token: Text) -> HTTPResponse:
+                if not self.checkout_limiter.allow(client_ip(request)):
+                    return message_page("too_many_requests")
+                if not demo_payments_on():
+                    return message_page("payments_off")
+                try:
+                    return await handler(request, token)
+                except Exception:
+                    logger.exception("checkout of link %s failed", _short(token))
+                    return message_page("busy")
+            return guarded
+
+        @documents.route("/pay/<token>", methods=["GET"])
+        @checkout_page_route
+        async def checkout(request: Request, token: Text) -> HTTPResponse:
+            order = checkout_view(token)
+            return checkout_page(order) if order else message_page("order_not_found")
+
+        @documents.route("/pay/<token>", methods=["POST"])
+        @checkout_page_route
+        async def pay(request: Request, token: Text) -> HTTPResponse:
+            order = checkout_view(token)
             if order is None:
-                return order_not_found_page()
-            logger.info("demo payment settled for order %s", _short(reference))
-            return paid_page(order)
+                return message_page("order_not_found")
+            if order.status == "pending":
+                try:  # the demo gateway "takes the money" and calls back, signed, as a real one would
+                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
+                    logger.info("demo payment settled for order %s", _short(order.reference))
+                except PeriodAlreadyPaid:
+                    pass  # paid by another order, or by this one a moment ago (a double press): see below
+                except (PaymentError, CallbackRefused) as error:
+                    logger.warning("demo payment for link %s not settled: %s", _short(token), error)
+                    return message_page("order_not_found")
+                order = checkout_view(token)
+            return paid_page(order) if order.status == "paid" else message_page("period_already_paid")
 
         return documents

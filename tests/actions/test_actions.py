@@ -236,6 +236,35 @@ def test_verify_locks_after_three_failures(demo_db):
     assert not any(e.get("name") == "verified" for e in events)
 
 
+def _lock_phone_by_strangers(phone: str) -> None:
+    for attempt in range(10):
+        _verify(phone, "0000", sender_id=f"stranger-{attempt // 2}")
+
+
+def test_a_telegram_contact_gets_its_owner_past_a_strangers_phone_lock(demo_db, customers):
+    _lock_phone_by_strangers("13800000001")
+    verification = verification_module()
+    contact = {**user("13800000001", channel="telegram"), "metadata": {"contact_verified": True}}
+    tracker = make_tracker({"phone": "13800000001", "id_last4": "5821"}, events=[contact, user("5821", channel="telegram")],
+                           sender_id="telegram-wang")
+    events, _ = run(verification.ActionVerifyIdentity(), tracker)
+    assert SlotSet("customer_id", customers.wang) in events
+
+
+@pytest.mark.parametrize("channel, metadata, text", [
+    ("rest", {"contact_verified": True}, "13800000001"),      # a REST client cannot claim a shared contact
+    ("telegram", {}, "13800000001"),                          # typed, not shared
+    ("telegram", {"contact_verified": True}, "13900000002"),  # someone else's contact, then Wang's number typed
+])
+def test_only_the_own_telegram_contact_proves_the_phone(demo_db, channel, metadata, text):
+    _lock_phone_by_strangers("13800000001")
+    verification = verification_module()
+    event = {**user(text, channel=channel), "metadata": metadata}
+    tracker = make_tracker({"phone": "13800000001", "id_last4": "5821"}, events=[event], sender_id="someone")
+    _, dispatcher = run(verification.ActionVerifyIdentity(), tracker)
+    assert said(dispatcher) == ["utter_verification_locked"]
+
+
 def test_verify_without_both_slots_does_nothing(demo_db):
     events, dispatcher = _verify(None, "5821")
     assert events == [SlotSet("id_last4", None), SlotSet("phone", None)]

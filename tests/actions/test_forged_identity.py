@@ -1,6 +1,6 @@
 """Issue 12 item 1: a tracker that merely says `verified: true, customer_id: N` gets nothing.
 
-Only the signed proof the identity check sets (actions.service.identity_proof) names a customer,
+Only the signed proof the identity check sets (actions.service.customers.identity_proof) names a customer,
 and only for the conversation it was signed for, until it expires.
 """
 from __future__ import annotations

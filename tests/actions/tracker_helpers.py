@@ -43,7 +43,7 @@ def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: Optional[str] =
 
 
 def verified(customer_id: int, **slots: Any) -> Dict[str, Any]:
-    """The slots the identity check leaves: the flag, the id and the signed proof (actions.service.identity_proof)."""
+    """The slots the identity check leaves: the flag, the id and the signed proof (actions.service.customers.identity_proof)."""
     # customer_id is a float slot in the domain, so Rasa sends it as a float.
     return {"verified": True, "customer_id": float(customer_id), "identity_proof": SIGNED_FOR_THIS_CHAT, **slots}
 

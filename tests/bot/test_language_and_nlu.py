@@ -80,6 +80,14 @@ def test_detect_language(text, expected):
     assert detect_language(text) == expected
 
 
+@pytest.mark.parametrize("text", ["<script>alert(1)</script>", "' OR 1=1 --", '"; DROP TABLE users; --',
+                                  "<img src=x onerror=alert(1)>", "qwrt zxcv", "{{7*7}}"])
+@pytest.mark.parametrize("current", ["zh-Hans", "zh-Hant", "yue"])
+def test_markup_query_syntax_or_a_keyboard_mash_does_not_switch_to_english(text, current):
+    assert detect_language(text) is None
+    assert language_for_turn(text, current) == current
+
+
 def test_script_conversion():
     assert to_traditional("保单理赔") == "保單理賠"
     assert to_simplified("保單理賠") == "保单理赔"

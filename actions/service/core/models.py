@@ -4,7 +4,8 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (BigInteger, Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text,
+                        UniqueConstraint)
 from sqlalchemy.types import TypeDecorator
 from sqlalchemy.orm import declarative_base, declared_attr, relationship
 
@@ -89,6 +90,8 @@ class Payment(Base):
     invoice_number = Column(String(30), nullable=True, unique=True)
     order_reference = Column(String(30), nullable=True)
     policy = relationship("Policy")
+    # A policy period is paid once, whichever order pays it (an index, so older databases get it too).
+    __table_args__ = (Index("uq_payment_policy_period", "policy_id", "period_due_date", unique=True),)
 
 
 class PaymentOrder(Base):
@@ -102,8 +105,20 @@ class PaymentOrder(Base):
     amount = Column(MONEY)
     method = Column(String(20))
     status = Column(String(20), default="pending")
-    pay_url = Column(String(300), default="")
+    pay_url = Column(String(300), default="")  # no longer stored: the link carries the order's secret token
     created_at = Column(DateTime, default=datetime.utcnow)
+    # The period each policy is paid for (ISO dates, in policy_numbers' order): settling pays exactly these.
+    due_dates = Column(String(200), nullable=True)
+    pay_token_hash = Column(String(64), nullable=True, unique=True, index=True)  # SHA-256 of the pay link's token
+
+
+class PaymentCallback(Base):
+    """Each payment callback accepted, by its nonce: the same callback twice is a replay and settles nothing."""
+
+    __tablename__ = "payment_callbacks"
+    nonce = Column(String(128), primary_key=True)
+    reference = Column(String(30))
+    received_at = Column(DateTime, index=True)
 
 
 class Claim(Base):
@@ -459,6 +474,17 @@ class Agent(Base):
     locked_until = Column(DateTime, nullable=True)
     last_seen_at = Column(DateTime, nullable=True, index=True)
     created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class UnknownLoginName(Base):
+    """Wrong logins under a name that is no (active) account, counted like an account's: a name that does
+    not exist locks exactly as one that does, so the answers never tell which names are staff."""
+
+    __tablename__ = "unknown_login_names"
+    name_hash = Column(String(64), primary_key=True)  # SHA-256 of the name as typed: never stored in clear
+    failed_logins = Column(Integer, nullable=False, default=0)
+    failures_since = Column(DateTime, nullable=True, index=True)
+    locked_until = Column(DateTime, nullable=True)
 
 
 class AgentSession(Base):

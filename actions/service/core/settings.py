@@ -39,8 +39,10 @@ class Settings:
     database_url: str
     public_url: str
     secret_key: str
-    # Identity check: failures allowed before the lock, and the lock's length.
+    # Identity check: failures allowed before the lock (per chat; per phone number, from any chats), and
+    # the lock's length. The phone's own limit is higher: a stranger's guesses lock the stranger's chat first.
     max_verification_failures: int = 3
+    max_phone_verification_failures: int = 10
     lock_minutes: int = 15
     # Policy loans: share of cash value that may be borrowed; above this a human decides.
     loan_ratio: float = 0.8
@@ -65,6 +67,19 @@ class Settings:
     cors_origins: Tuple[str, ...] = ()
     # A verified identity is a signed slot (actions.service.customers.identity_proof), good for this long.
     identity_proof_hours: float = 12
+    # Demo mode (on in `make run`): the built-in demo payment provider takes "payments" and settles them.
+    # Off, its checkout pages and callback answer "not available": only a real gateway can settle.
+    demo_mode: bool = False
+    # A payment callback older (or further in the future) than this is refused as stale.
+    payment_callback_window_seconds: int = 300
+    # Checkout pages and payment callbacks per client IP: a burst, then this many a minute.
+    checkout_requests_per_minute: float = 20
+    checkout_burst: int = 10
+    # Chat messages per client IP (beside the per-sender limit: rotating sender ids must not help).
+    # Behind a proxy, list its address in ANXIN_TRUSTED_PROXIES so X-Forwarded-For names the client.
+    client_messages_per_minute: float = 120
+    client_burst: int = 60
+    trusted_proxies: Tuple[str, ...] = ()
 
 
 @lru_cache(maxsize=1)
@@ -86,4 +101,8 @@ def get_settings() -> Settings:
         rasa_interface=os.environ.get("RASA_INTERFACE", "127.0.0.1"),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
         cors_origins=_listed(os.environ.get("ANXIN_CORS_ORIGINS", "")),
+        client_messages_per_minute=float(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE", "120")),
+        client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
+        trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
+        demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
     )

@@ -76,37 +76,42 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
-def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[datetime] = None) -> VerificationResult:
-    """Check the pair; failures count per phone and per chat, and either reaching the limit locks both.
+def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[datetime] = None,
+                    phone_proven: bool = False) -> VerificationResult:
+    """Check the pair; failures count per chat and per phone, and each locks on its own limit.
 
-    An unknown phone and a wrong ID look the same to the caller, so the check cannot be used
-    to find out who is a customer.
+    A chat is locked after a few failures; a phone number only after more, from any chats (guessing
+    spread over many chats). So a stranger guessing at someone's number locks the stranger's own chat
+    first, and the phone's lock does not hold a chat whose channel proves the phone (Telegram's shared
+    contact): its owner is never kept out. An unknown phone and a wrong ID look the same to the
+    caller, so the check cannot be used to find out who is a customer.
     """
     settings = get_settings()
     now = now or datetime.utcnow()
-    keys = [f"phone:{phone}", f"sender:{sender_id}"]
+    sender_key, phone_key = f"sender:{sender_id}", f"phone:{phone}"
+    limits = {sender_key: settings.max_verification_failures, phone_key: settings.max_phone_verification_failures}
+    holding = [sender_key] if phone_proven else [sender_key, phone_key]  # the locks that apply to this chat
     with session_scope() as session:
-        records = [session.get(VerificationFailure, key) or VerificationFailure(key=key, failures=0) for key in keys]
-        locked = [r.locked_until for r in records if r.locked_until and r.locked_until > now]
+        records = {key: session.get(VerificationFailure, key) or VerificationFailure(key=key, failures=0)
+                   for key in limits}
+        locked = [records[k].locked_until for k in holding if records[k].locked_until and records[k].locked_until > now]
         if locked:
             return VerificationResult(LOCKED, locked_until=max(locked))
         customer = session.query(Customer).filter_by(phone=phone).first()
         if customer and hmac.compare_digest(customer.id_last4_hash, hash_id_last4(id_last4)):
-            for record in records:
-                if record.failures:
+            for record in records.values():
+                if record.failures or record.locked_until:
                     record.failures, record.locked_until = 0, None
             return VerificationResult(
                 VERIFIED, customer.id, customer.name, customer.name_en,
                 is_senior=age_on(customer.birth_date, now.date()) >= SENIOR_AGE,
             )
-        for record in records:
+        until = now + timedelta(minutes=settings.lock_minutes)
+        for key, record in records.items():
             record.failures = (record.failures or 0) + 1
-            session.merge(record)
-        worst = max(r.failures for r in records)
-        if worst >= settings.max_verification_failures:
-            until = now + timedelta(minutes=settings.lock_minutes)
-            for record in records:
+            if record.failures >= limits[key]:
                 record.failures, record.locked_until = 0, until
-                session.merge(record)
+            session.merge(record)
+        if any(records[k].locked_until == until for k in holding):
             return VerificationResult(LOCKED, locked_until=until)
-        return VerificationResult(MISMATCH, attempts_left=settings.max_verification_failures - worst)
+        return VerificationResult(MISMATCH, attempts_left=min(limits[k] - records[k].failures for k in holding))

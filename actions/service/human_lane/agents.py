@@ -5,7 +5,8 @@
 - Sessions: a random token goes to the browser; only its SHA-256 is stored. A session ends
   8 h after login whatever happens (absolute) or 30 min after its last use (idle); both come
   from settings (ANXIN_AGENT_SESSION_HOURS, ANXIN_AGENT_IDLE_MINUTES).
-- Lockout: 5 wrong passwords within 15 min lock the account for 15 min (AccountLocked).
+- Lockout: 5 wrong passwords within 15 min lock the account for 15 min (AccountLocked). A name that
+  is no account locks the same way, so the answers never tell which usernames exist.
 - Presence: an agent is online while a session was used within the last 2 min (last_seen_at).
 
 All times are naive UTC, like the rest of the database. Functions take ``now`` so tests can move
@@ -26,7 +27,7 @@ from sqlalchemy import update
 from actions.service.constants import LANGUAGES
 from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text
-from actions.service.core.models import Agent, AgentSession as AgentSessionRow, AuditEntry
+from actions.service.core.models import Agent, AgentSession as AgentSessionRow, AuditEntry, UnknownLoginName
 from actions.service.core.settings import get_settings
 
 ROLES = ("agent", "supervisor")
@@ -238,11 +239,14 @@ def login(username: str, password: str, now: Optional[datetime] = None) -> Optio
         row = (session.query(Agent).filter_by(username=(username or "").strip().lower(), active=True)
                .with_for_update().first())
         if row is None:
-            password_matches(password or "", _DUMMY_HASH)
-            return None
-        if row.locked_until is not None and row.locked_until > now:
+            password_matches(password or "", _DUMMY_HASH)  # as slow as a real check
+            row = _unknown_name(session, username, now)
+            if row.locked_until is not None and row.locked_until > now:
+                raise AccountLocked(row.locked_until)
+            locked_until = _count_failure(row, now)
+        elif row.locked_until is not None and row.locked_until > now:
             raise AccountLocked(row.locked_until)
-        if password_matches(password or "", row.password_hash):
+        elif password_matches(password or "", row.password_hash):
             opened = _open_session(session, row, now)
         else:
             locked_until = _count_wrong_password(session, row, now)
@@ -271,15 +275,35 @@ def _open_session(session, row: Agent, now: datetime) -> AgentSession:
 
 def _count_wrong_password(session, row: Agent, now: datetime) -> Optional[datetime]:
     """Count one wrong password in the current 15-minute window; the lock's end if this one locks."""
+    locked_until = _count_failure(row, now)
+    session.add(AuditEntry(agent_id=row.id, action="account_locked" if locked_until else "login_failed",
+                           created_at=now))
+    return locked_until
+
+
+def _count_failure(row, now: datetime) -> Optional[datetime]:
+    """One more failure on an account or an unknown name (same columns); the lock's end if this one locks."""
     if row.failures_since is None or now - row.failures_since > WRONG_PASSWORD_WINDOW:
         row.failures_since, row.failed_logins = now, 0
-    row.failed_logins += 1
+    row.failed_logins = (row.failed_logins or 0) + 1
     if row.failed_logins < MAX_WRONG_PASSWORDS:
-        session.add(AuditEntry(agent_id=row.id, action="login_failed", created_at=now))
         return None
     row.locked_until, row.failed_logins, row.failures_since = now + LOCK_DURATION, 0, None
-    session.add(AuditEntry(agent_id=row.id, action="account_locked", created_at=now))
     return row.locked_until
+
+
+def _unknown_name(session, username: str, now: datetime) -> UnknownLoginName:
+    """The failure record of a name that is no account (names whose window and lock are over are forgotten)."""
+    session.query(UnknownLoginName).filter(
+        UnknownLoginName.failures_since.is_(None) | (UnknownLoginName.failures_since < now - WRONG_PASSWORD_WINDOW),
+        UnknownLoginName.locked_until.is_(None) | (UnknownLoginName.locked_until < now),
+    ).delete(synchronize_session=False)
+    name_hash = hashlib.sha256((username or "").strip().lower().encode("utf-8", "replace")).hexdigest()
+    row = session.get(UnknownLoginName, name_hash)
+    if row is None:
+        row = UnknownLoginName(name_hash=name_hash, failed_logins=0)
+        session.add(row)
+    return row
 
 
 def agent_for_session(token: str, now: Optional[datetime] = None) -> Optional[AgentAccount]:

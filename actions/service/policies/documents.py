@@ -16,7 +16,8 @@ from typing import List, Optional, Sequence, Tuple
 from actions.service.core.db import session_scope
 from actions.service.formatting import is_english, long_date, mask_account, money
 from actions.service.language import to_traditional
-from actions.service.core.models import Customer, DocumentLink, Payment, PaymentOrder, Policy
+from actions.service.core.models import Customer, DocumentLink, Payment, Policy
+from actions.service.policies.payments import order_for_pay_token, order_still_payable
 from actions.service.core.settings import get_settings
 
 INVOICE = "invoice"
@@ -348,7 +349,7 @@ def calendar_ics(policies: Sequence[Policy], language: Optional[str], now: Optio
 
 @dataclass(frozen=True)
 class CheckoutItem:
-    number_tail: str  # last 4 digits only: the checkout page is reachable by its reference alone
+    number_tail: str  # last 4 digits only: a pay link may be forwarded or seen over a shoulder
     product_name: str
     product_name_en: str
     premium: Decimal
@@ -361,17 +362,17 @@ class CheckoutView:
     method: str
     status: str
     items: List[CheckoutItem]
+    payable: bool  # pending and every period still due (another order may have paid it meanwhile)
 
 
-def checkout_view(reference: str) -> Optional[CheckoutView]:
-    """What the demo checkout page shows for an order: amount, method, status and its policies."""
-    if not reference or len(reference) > 30:
-        return None
+def checkout_view(pay_token: str) -> Optional[CheckoutView]:
+    """What the demo checkout page shows for the order its link's token opens: amount, method, status, policies."""
     with session_scope() as session:
-        order = session.query(PaymentOrder).filter_by(reference=reference).first()
+        order = order_for_pay_token(session, pay_token)
         if order is None:
             return None
         numbers = [n for n in (order.policy_numbers or "").split(",") if n]
         policies = _own_policies(session, order.customer_id, numbers)
         items = [CheckoutItem(p.number[-4:], p.product_name, p.product_name_en, p.premium) for p in policies]
-        return CheckoutView(order.reference, order.amount, order.method, order.status, items)
+        return CheckoutView(order.reference, order.amount, order.method, order.status, items,
+                            order_still_payable(session, order))

@@ -1,34 +1,25 @@
-"""Premium payment orders (several policies in one payment) behind a payment-provider interface."""
+"""Premium payment orders (several policies in one payment), settled only on a provider's verified callback."""
 from __future__ import annotations
 
+import base64
+import hashlib
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import List, Optional, Protocol, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from dateutil.relativedelta import relativedelta
+from sqlalchemy.exc import IntegrityError
 
 from actions.service.core.db import session_scope
-from actions.service.core.models import Customer, Payment, PaymentOrder, Policy
+from actions.service.core.models import Customer, Payment, PaymentCallback, PaymentOrder, Policy
+from actions.service.policies.payment_provider import PaymentNotice, PaymentProvider, payment_provider
 from actions.service.policies.lookup import months_per_period
 from actions.service.core.settings import get_settings
 
 PAYMENT_METHODS = ("bank_debit", "wechat_pay", "alipay")
-
-
-class PaymentProvider(Protocol):
-    """Where the customer actually pays. A real insurer plugs its gateway in here."""
-
-    def checkout_url(self, reference: str, amount: Decimal, method: str) -> str: ...
-
-
-class DemoPaymentProvider:
-    """Serves a demo checkout page from the product itself (bot/pages/documents.py)."""
-
-    def checkout_url(self, reference: str, amount: Decimal, method: str) -> str:
-        return f"{get_settings().public_url}/webhooks/documents/pay/{reference}"
 
 
 @dataclass(frozen=True)
@@ -38,16 +29,40 @@ class OrderView:
     amount: Decimal
     method: str
     status: str
-    pay_url: str
+    pay_url: str  # only when the order is made: the link's token is not stored
 
 
 class PaymentError(ValueError):
-    """The order cannot be made as asked (unknown policy, nothing due, unknown method)."""
+    """The order cannot be made or settled as asked (unknown policy or order, nothing due, unknown method)."""
 
 
-def _order_view(order: PaymentOrder) -> OrderView:
+class PeriodAlreadyPaid(PaymentError):
+    """Another order has paid (some of) this order's periods: settling it would pay a period twice."""
+
+
+class CallbackReplayed(PaymentError):
+    """This callback (its nonce) was accepted before."""
+
+
+def _order_view(order: PaymentOrder, pay_url: str = "") -> OrderView:
     return OrderView(order.reference, order.policy_numbers.split(","), order.amount, order.method,
-                     order.status, order.pay_url)
+                     order.status, pay_url)
+
+
+def new_order_reference() -> str:
+    """PAY- and 128 random bits in base32 (26 letters and digits, easy to read out): never guessable."""
+    return "PAY-" + base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=")
+
+
+def pay_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def order_for_pay_token(session, token: str) -> Optional[PaymentOrder]:
+    """The order a pay link's token opens; only its hash is stored."""
+    if not token or len(token) > 64:
+        return None
+    return session.query(PaymentOrder).filter_by(pay_token_hash=pay_token_hash(token)).first()
 
 
 def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method: str,
@@ -55,7 +70,7 @@ def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method
     """One order for the customer's chosen policies, for their current premiums combined."""
     if method not in PAYMENT_METHODS:
         raise PaymentError(f"unknown payment method {method!r}")
-    provider = provider or DemoPaymentProvider()
+    provider = provider or payment_provider()
     with session_scope() as session:
         customer = session.get(Customer, customer_id)
         own = {p.number: p for p in customer.policies} if customer else {}
@@ -64,14 +79,15 @@ def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method
         if not chosen or len(chosen) != len(wanted):
             raise PaymentError("policy not found for this customer")
         amount = sum((p.premium for p in chosen), Decimal(0))
-        reference = f"PAY-{datetime.utcnow():%Y%m%d}-{secrets.token_hex(3).upper()}"
+        reference, token = new_order_reference(), secrets.token_urlsafe(24)
         order = PaymentOrder(
             reference=reference, customer_id=customer_id, policy_numbers=",".join(p.number for p in chosen),
-            amount=amount, method=method, pay_url=provider.checkout_url(reference, amount, method),
+            due_dates=",".join(p.next_due_date.isoformat() for p in chosen),
+            amount=amount, method=method, pay_url="", pay_token_hash=pay_token_hash(token),
         )
         session.add(order)
         session.flush()
-        return _order_view(order)
+        return _order_view(order, provider.checkout_url(reference, amount, method, token))
 
 
 def get_payment_order(reference: str) -> Optional[OrderView]:
@@ -80,30 +96,81 @@ def get_payment_order(reference: str) -> Optional[OrderView]:
         return _order_view(order) if order else None
 
 
+def _periods(order: PaymentOrder) -> Dict[str, date]:
+    """Policy number -> the due date of the period this order pays ({} for orders made before periods were kept)."""
+    numbers = (order.policy_numbers or "").split(",")
+    dates = (order.due_dates or "").split(",")
+    if not order.due_dates or len(dates) != len(numbers):
+        return {}
+    return {number: date.fromisoformat(day) for number, day in zip(numbers, dates)}
+
+
+def order_still_payable(session, order: PaymentOrder) -> bool:
+    """Every period the order pays is still the one due: no other order has paid it meanwhile."""
+    periods = _periods(order)
+    if order.status != "pending" or not periods:
+        return False
+    policies = session.query(Policy).filter(Policy.number.in_(list(periods))).all()
+    return len(policies) == len(periods) and all(periods[p.number] == p.next_due_date for p in policies)
+
+
 def settle_payment_order(reference: str, today: Optional[date] = None) -> OrderView:
     """Record the payment of every policy in the order once, and move each due date on a period.
 
-    Settling an order twice changes nothing the second time (payment callbacks repeat).
+    Settling an order twice changes nothing the second time (payment callbacks repeat). An order whose
+    period another order has paid meanwhile is refused (PeriodAlreadyPaid): a period is paid once.
+    For reconciling with the provider's own records; no web request reaches it: over HTTP an order is
+    settled only by a verified callback (settle_from_callback).
     """
-    today = today or date.today()
     with session_scope() as session:
         order = session.query(PaymentOrder).filter_by(reference=reference).with_for_update().first()
         if order is None:
             raise PaymentError("unknown order")
-        if order.status == "paid":
-            return _order_view(order)
-        for number in order.policy_numbers.split(","):
-            policy = session.query(Policy).filter_by(number=number).one()
-            payment = Payment(policy=policy, amount=policy.premium, paid_on=today,
-                              period_due_date=policy.next_due_date, method=order.method,
-                              order_reference=order.reference)
-            session.add(payment)
+        return _settle(session, order, today or date.today())
+
+
+def settle_from_callback(notice: PaymentNotice, today: Optional[date] = None) -> OrderView:
+    """Settle the order a verified callback names. Its nonce is recorded in the same transaction, so the
+    same callback sent again settles nothing (CallbackReplayed)."""
+    now = datetime.utcnow()
+    window = timedelta(seconds=2 * get_settings().payment_callback_window_seconds)
+    with session_scope() as session:
+        # Older nonces cannot come back: their callbacks are refused as stale before they get here.
+        session.query(PaymentCallback).filter(PaymentCallback.received_at < now - window).delete()
+        session.add(PaymentCallback(nonce=notice.nonce, reference=notice.reference[:30], received_at=now))
+        try:
             session.flush()
+        except IntegrityError:
+            raise CallbackReplayed("this payment callback was already received") from None
+        order = session.query(PaymentOrder).filter_by(reference=notice.reference).with_for_update().first()
+        if order is None:
+            raise PaymentError("unknown order")
+        if order.amount != notice.amount:
+            raise PaymentError("the callback's amount is not the order's")
+        return _settle(session, order, today or date.today())
+
+
+def _settle(session, order: PaymentOrder, today: date) -> OrderView:
+    if order.status == "paid":
+        return _order_view(order)
+    if not order_still_payable(session, order):
+        raise PeriodAlreadyPaid(f"order {order.reference}: its period is already paid")
+    periods = _periods(order)
+    try:
+        for number, period in periods.items():
+            policy = session.query(Policy).filter_by(number=number).with_for_update().one()
+            payment = Payment(policy=policy, amount=policy.premium, paid_on=today, period_due_date=period,
+                              method=order.method, order_reference=order.reference)
+            session.add(payment)
+            session.flush()  # the unique (policy, period) index stops a concurrent order for the same period
             payment.invoice_number = invoice_number_for(payment)
-            policy.next_due_date = policy.next_due_date + relativedelta(months=months_per_period(policy.frequency))
+            policy.next_due_date = period + relativedelta(months=months_per_period(policy.frequency))
             policy.status = "in_force"
         order.status = "paid"
-        return _order_view(order)
+        session.flush()
+    except IntegrityError:
+        raise PeriodAlreadyPaid(f"order {order.reference}: its period is already paid") from None
+    return _order_view(order)
 
 
 def invoice_number_for(payment: Payment) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 import uuid
 
 import pytest
@@ -17,11 +18,13 @@ from sanic import Sanic
 
 from actions.service.core import settings
 from actions.service.core.db import session_scope
+from actions.service.policies.demo_payments import DemoPaymentProvider
 from actions.service.policies.documents import calendar_link, invoice_link
 from actions.service.core.models import Customer
 from actions.service.policies.payments import create_payment_order, get_payment_order, recent_payments
 from bot.pages import documents as documents_channel
 from bot.pages.documents import DocumentChannel
+from bot.channels.rate_limited import TokenBucketLimiter
 
 PUBLIC_URL = "https://anxin.test"
 WANG = "13800000001"
@@ -66,9 +69,16 @@ class BackgroundServer:
 
 
 @pytest.fixture(scope="module")
-def server():
+def channel():
+    channel = DocumentChannel()
+    channel.checkout_limiter = TokenBucketLimiter(per_minute=6000, burst=1000)  # every test here shares 127.0.0.1
+    return channel
+
+
+@pytest.fixture(scope="module")
+def server(channel):
     app = Sanic(f"anxin_documents_test_{uuid.uuid4().hex[:8]}")
-    register([DocumentChannel()], app, route="/webhooks/")
+    register([channel], app, route="/webhooks/")
     running = BackgroundServer(app).start()
     yield running
     running.stop()
@@ -78,6 +88,8 @@ def server():
 def demo_db(demo_db, monkeypatch):
     """The shared seeded database, with links pointing at the test server."""
     monkeypatch.setenv("ANXIN_PUBLIC_URL", PUBLIC_URL)
+    monkeypatch.setenv("ANXIN_DEMO_MODE", "1")
+    monkeypatch.setenv("ANXIN_SECRET_KEY", "documents-test-secret")
     settings.get_settings.cache_clear()
     yield demo_db
     settings.get_settings.cache_clear()
@@ -148,6 +160,81 @@ def test_a_failure_is_a_polite_page_not_a_trace(server, demo_db, monkeypatch):
 def test_unknown_order_is_a_polite_404(server, demo_db):
     assert_polite_page(requests.get(f"{server.url}/webhooks/documents/pay/PAY-20260101-NOPE", timeout=10), 404)
     assert_polite_page(requests.post(f"{server.url}/webhooks/documents/pay/PAY-20260101-NOPE", timeout=10), 404)
+
+
+def test_the_pay_page_shows_nothing_and_pays_nothing_without_the_links_own_token(server, wang):
+    order = create_payment_order(wang, ["P2019000001", "P2021000002"], "wechat_pay")
+    for guess in (order.reference, order.pay_url.rsplit("/", 1)[1][:-1] + "x"):
+        url = f"{server.url}/webhooks/documents/pay/{guess}"
+        for reply in (requests.get(url, timeout=10), requests.post(url, timeout=10)):
+            assert_polite_page(reply, 404)
+            assert "10,000" not in reply.text and "0001" not in reply.text and order.reference not in reply.text
+    assert get_payment_order(order.reference).status == "pending"
+
+
+def callback_url(server: BackgroundServer) -> str:
+    return f"{server.url}/webhooks/documents/pay/callback"
+
+
+def test_an_unsigned_or_forged_settlement_is_refused(server, wang):
+    order = create_payment_order(wang, ["P2019000001"], "alipay")
+    unsigned = {"reference": order.reference, "amount": "6800.00", "timestamp": str(int(time.time())),
+                "nonce": "n-1"}
+    for body in (unsigned, {**unsigned, "signature": "0" * 64}):
+        assert requests.post(callback_url(server), json=body, timeout=10).status_code == 403
+        assert requests.post(callback_url(server), data=body, timeout=10).status_code == 403
+    for junk in (b"", b"null", b"[]", b"{", "\ud800".encode("utf-8", "surrogatepass")):
+        reply = requests.post(callback_url(server), data=junk, headers={"Content-Type": "application/json"},
+                              timeout=10)
+        assert reply.status_code == 403, junk
+    assert get_payment_order(order.reference).status == "pending"
+
+
+def test_a_signed_settlement_is_accepted_once_and_its_replay_refused(server, wang):
+    order = create_payment_order(wang, ["P2019000001"], "alipay")
+    callback = DemoPaymentProvider().signed_callback(order.reference, order.amount)
+    first = requests.post(callback_url(server), json=callback, timeout=10)
+    assert first.status_code == 200 and first.json() == {"status": "paid", "reference": order.reference}
+    before = recent_payments(wang, limit=50)
+    replay = requests.post(callback_url(server), json=callback, timeout=10)
+    assert replay.status_code == 409 and replay.json()["error"] == "replayed"
+    assert recent_payments(wang, limit=50) == before
+
+
+def test_an_older_order_for_a_paid_period_cannot_be_paid_again(server, wang):
+    older = create_payment_order(wang, ["P2019000001", "P2021000002"], "wechat_pay")
+    newer = create_payment_order(wang, ["P2019000001", "P2021000002"], "alipay")
+    assert requests.post(local(server, newer.pay_url), timeout=10).status_code == 200
+    before = recent_payments(wang, limit=50)
+
+    page = requests.post(local(server, older.pay_url), timeout=10)
+    assert page.status_code == 409 and "已经交过" in page.text and "already been paid" in page.text
+    assert "<form" not in page.text
+    signed = DemoPaymentProvider().signed_callback(older.reference, older.amount)
+    reply = requests.post(callback_url(server), json=signed, timeout=10)
+    assert reply.status_code == 409 and reply.json()["error"] == "period_already_paid"
+    assert recent_payments(wang, limit=50) == before
+    assert get_payment_order(older.reference).status == "pending"
+
+
+def test_checkout_is_off_unless_demo_mode_is_on(server, wang, monkeypatch):
+    order = create_payment_order(wang, ["P2019000001"], "alipay")
+    signed = DemoPaymentProvider().signed_callback(order.reference, order.amount)
+    monkeypatch.setenv("ANXIN_DEMO_MODE", "0")
+    settings.get_settings.cache_clear()
+    assert_polite_page(requests.get(local(server, order.pay_url), timeout=10), 404)
+    assert_polite_page(requests.post(local(server, order.pay_url), timeout=10), 404)
+    assert requests.post(callback_url(server), json=signed, timeout=10).status_code == 403
+    assert get_payment_order(order.reference).status == "pending"
+
+
+def test_checkout_is_throttled_per_client(server, channel, wang, monkeypatch):
+    monkeypatch.setattr(channel, "checkout_limiter", TokenBucketLimiter(per_minute=1, burst=3))
+    url = f"{server.url}/webhooks/documents/pay/PAY-GUESS"
+    statuses = [requests.get(url, timeout=10).status_code for _ in range(5)]
+    assert statuses[:3] == [404] * 3 and statuses[3:] == [429] * 2
+    assert_polite_page(requests.get(url, timeout=10), 429)
+    assert requests.post(callback_url(server), json={}, timeout=10).status_code == 429
 
 
 def test_checkout_page_shows_the_order_and_one_big_button(server, wang):

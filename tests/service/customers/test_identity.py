@@ -154,16 +154,38 @@ def test_lock_is_stored_in_the_database(customers):
         verify_identity(WANG_PHONE, "0000", "chat-1", now=NOW)
     with session_scope() as session:
         rows = {r.key: r.locked_until for r in session.query(VerificationFailure).all()}
-    assert rows == {f"phone:{WANG_PHONE}": NOW + timedelta(minutes=15),
+    assert rows == {f"phone:{WANG_PHONE}": None,  # 3 of the phone's 10
                     "sender:chat-1": NOW + timedelta(minutes=15)}
 
 
+def test_a_strangers_guesses_lock_the_strangers_chat_not_the_owner(customers):
+    for _ in range(3):
+        verify_identity(WANG_PHONE, "0000", "stranger", now=NOW)
+    assert verify_identity(WANG_PHONE, WANG_ID, "stranger", now=NOW + timedelta(minutes=1)).status == LOCKED
+    # 王建国 himself, from his own chat, is not kept out by someone else's guesses.
+    result = verify_identity(WANG_PHONE, WANG_ID, "the-real-wang", now=NOW + timedelta(minutes=1))
+    assert (result.status, result.customer_id) == (VERIFIED, customers.wang)
+
+
 def test_lock_on_a_phone_applies_to_other_chats(customers):
-    for attempt in range(3):
-        verify_identity(WANG_PHONE, "0000", f"attacker-{attempt}", now=NOW)
-    # A different sender for each try still locks the phone after 3.
+    for attempt in range(10):
+        verify_identity(WANG_PHONE, "0000", f"attacker-{attempt // 2}", now=NOW)
+    # A different sender every two tries still locks the phone after 10: guessing cannot be spread out.
     result = verify_identity(WANG_PHONE, WANG_ID, "the-real-wang", now=NOW + timedelta(minutes=5))
     assert result.status == LOCKED
+    assert verify_identity(WANG_PHONE, WANG_ID, "the-real-wang", now=NOW + timedelta(minutes=16)).status == VERIFIED
+
+
+def test_the_owners_proven_phone_is_not_held_by_the_phones_lock(customers):
+    for attempt in range(10):
+        verify_identity(WANG_PHONE, "0000", f"attacker-{attempt // 2}", now=NOW)
+    # Telegram's shared contact proves the number: its owner gets in, strangers stay out.
+    owner = verify_identity(WANG_PHONE, WANG_ID, "telegram-wang", now=NOW + timedelta(minutes=1), phone_proven=True)
+    assert (owner.status, owner.customer_id) == (VERIFIED, customers.wang)
+    # The proven chat's own mistakes still lock that chat.
+    for _ in range(2):
+        assert verify_identity(WANG_PHONE, "0000", "telegram-x", now=NOW, phone_proven=True).status == MISMATCH
+    assert verify_identity(WANG_PHONE, "0000", "telegram-x", now=NOW, phone_proven=True).status == LOCKED
 
 
 def test_unknown_phone_looks_the_same_as_a_wrong_id(customers):

@@ -15,7 +15,7 @@ from actions.service.human_lane.agents import (
     list_agents, login, logout, record_audit, set_password,
 )
 from actions.service.core.db import session_scope
-from actions.service.core.models import Agent, AgentSession
+from actions.service.core.models import Agent, AgentSession, UnknownLoginName
 
 PASSWORD = "correct horse battery"
 PROJECT = Path(__file__).resolve().parents[3]
@@ -65,6 +65,26 @@ def test_five_wrong_passwords_in_15_minutes_lock_the_account_for_15_minutes(agen
     assert login("lin", PASSWORD, now=start + timedelta(minutes=19)).agent == agent
     actions = [entry.action for entry in audit_log(20)]
     assert actions.count("login_failed") == 4 and actions.count("account_locked") == 1
+
+
+def _answers(username: str, start: datetime, minutes) -> list:
+    """What each login attempt answered: None, or the lock's end."""
+    answers = []
+    for minute in minutes:
+        try:
+            answers.append(login(username, "wrong password!", now=start + timedelta(minutes=minute)))
+        except AccountLocked as locked:
+            answers.append(("locked", locked.until))
+    return answers
+
+
+@pytest.mark.parametrize("minutes", [range(8), (0, 5, 10, 14, 16, 17, 18, 19, 20), (0, 1, 2, 3, 4, 19, 20)])
+def test_an_unknown_name_answers_exactly_like_an_account_so_names_cannot_be_found(agent, minutes):
+    start = datetime(2026, 11, 30, 9, 0)
+    assert _answers("nobody", start, minutes) == _answers("lin", start, minutes)
+    assert _answers("Nobody ", start, [21]) == _answers("LIN", start, [21])  # names compare as accounts do
+    with session_scope() as db:  # the unknown name is not written down
+        assert all("nobody" not in row.name_hash for row in db.query(UnknownLoginName).all())
 
 
 def test_wrong_passwords_spread_over_more_than_15_minutes_do_not_lock(agent):

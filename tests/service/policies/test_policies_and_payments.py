@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from dateutil.relativedelta import relativedelta
 from actions.service.core.db import session_scope
 from actions.service.core.models import Payment, PaymentOrder
 from actions.service.policies.payments import (
-    ALL_POLICIES, PaymentError, create_payment_order, get_payment_order, parse_payment_method,
+    ALL_POLICIES, PaymentError, PeriodAlreadyPaid, create_payment_order, get_payment_order, parse_payment_method,
     parse_policy_choice, recent_payments, settle_payment_order,
 )
 from actions.service.policies.lookup import get_policy, list_policies, premiums_due
@@ -109,9 +110,12 @@ def test_combined_order_sums_both_premiums(customers):
     assert order.policy_numbers == WANG_POLICIES
     assert order.method == "wechat_pay"
     assert order.status == "pending"
-    assert re.fullmatch(r"PAY-\d{8}-[0-9A-F]{6}", order.reference)
-    assert order.pay_url == f"https://anxin.test/webhooks/documents/pay/{order.reference}"
-    assert get_payment_order(order.reference) == order
+    # 128 random bits in the reference, and the pay link carries its own token (192 bits), not the reference.
+    assert re.fullmatch(r"PAY-[A-Z2-7]{26}", order.reference)
+    token = order.pay_url.rsplit("/", 1)[1]
+    assert order.pay_url == f"https://anxin.test/webhooks/documents/pay/{token}"
+    assert len(token) >= 32 and order.reference not in order.pay_url
+    assert get_payment_order(order.reference) == replace(order, pay_url="")  # the token is not stored
 
 
 def test_order_accepts_lower_case_numbers_and_ignores_repeats(customers):
@@ -150,7 +154,7 @@ def test_unknown_payment_method_is_refused(customers, method):
 
 def test_unknown_order_cannot_be_settled(customers):
     with pytest.raises(PaymentError):
-        settle_payment_order("PAY-20260101-000000")
+        settle_payment_order("PAY-AAAAAAAAAAAAAAAAAAAAAAAAAA")
 
 
 def test_settle_records_payments_and_advances_annual_due_date(customers):
@@ -184,6 +188,36 @@ def test_settle_is_idempotent(customers):
     assert again.status == "paid"
     assert _payment_count() == count
     assert [p.next_due_date for p in list_policies(customers.wang)] == due_dates
+
+
+def test_an_older_order_for_a_period_already_paid_never_settles(customers):
+    """Two orders for the same period (the customer asked twice): whichever is paid first, the other is refused."""
+    older = create_payment_order(customers.wang, WANG_POLICIES, "wechat_pay")
+    newer = create_payment_order(customers.wang, ["P2019000001"], "alipay")
+    settle_payment_order(newer.reference)
+    count = _payment_count()
+    due_dates = [p.next_due_date for p in list_policies(customers.wang)]
+
+    with pytest.raises(PeriodAlreadyPaid):
+        settle_payment_order(older.reference)
+    assert _payment_count() == count
+    assert [p.next_due_date for p in list_policies(customers.wang)] == due_dates  # not moved a second year
+    assert get_payment_order(older.reference).status == "pending"
+
+
+def test_a_period_is_paid_once_even_past_the_order_check(customers):
+    """The database itself refuses a second payment of one policy period (the last line against a race)."""
+    from sqlalchemy.exc import IntegrityError
+
+    order = create_payment_order(customers.emily, ["P2023000005"], "alipay")
+    settle_payment_order(order.reference)
+    with session_scope() as session:
+        paid = session.query(Payment).filter_by(order_reference=order.reference).one()
+        twin = Payment(policy_id=paid.policy_id, amount=paid.amount, paid_on=paid.paid_on,
+                       period_due_date=paid.period_due_date, method="alipay")
+    with pytest.raises(IntegrityError):
+        with session_scope() as session:
+            session.add(twin)
 
 
 def test_settle_monthly_policy_advances_one_month(customers):

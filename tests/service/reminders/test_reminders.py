@@ -101,7 +101,7 @@ def test_several_policies_due_together_make_one_message_with_one_payment(custome
     texts = notices_of(customers.wang)
     assert len(texts) == 1
     assert "P2019000001" in texts[0] and "P2021000002" in texts[0] and "共¥10,000" in texts[0]
-    assert "/webhooks/documents/pay/PAY-" in texts[0] and "/webhooks/documents/" in texts[0]
+    assert "/webhooks/documents/pay/" in texts[0] and "/webhooks/documents/" in texts[0]
     assert "换扣款银行卡" in texts[0] and "****6612" in texts[0]
     with session_scope() as session:
         orders = session.query(PaymentOrder).filter_by(customer_id=customers.wang).all()
