@@ -10,7 +10,7 @@ from rasa_sdk.events import SlotSet
 from actions.service.formatting import mask_id_answer
 from actions.service.core.interactions import Interaction
 from actions.service.constants import DEFAULT_LANGUAGE
-from actions.service.customers.identity_proof import proven_customer
+from actions.service.customers.identity_proof import conversation_scope, proven_customer
 from actions.service.language import looks_like_code, to_simplified, to_traditional
 
 IDENTITY_PROOF_SLOT = "identity_proof"
@@ -28,8 +28,13 @@ def customer_id_of(tracker: Tracker) -> Optional[int]:
     """
     if not tracker.get_slot("verified"):
         return None
-    proven = proven_customer(tracker.get_slot(IDENTITY_PROOF_SLOT), tracker.sender_id)
+    proven = proven_customer(tracker.get_slot(IDENTITY_PROOF_SLOT), proof_scope_of(tracker))
     return proven if proven is not None and proven == tracker.get_slot("customer_id") else None
+
+
+def proof_scope_of(tracker: Tracker) -> str:
+    """The conversation this turn belongs to, as a verified identity is bound to it."""
+    return conversation_scope(tracker.sender_id, channel_of(tracker))
 
 
 def channel_of(tracker: Tracker) -> str:

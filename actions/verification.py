@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.claims import ActionClaimStatus
-from actions.common import IDENTITY_PROOF_SLOT, channel_of, language_of
+from actions.common import IDENTITY_PROOF_SLOT, channel_of, language_of, proof_scope_of
 from actions.payments import ActionRequestInvoice
 from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.customers.channel_links import link_channel
@@ -39,7 +39,7 @@ def phone_proven_by_channel(tracker: Tracker, phone: Any) -> bool:
     that channel can, REST clients cannot name their channel): the channel itself proves the number."""
     for event in reversed(tracker.events):
         if (event.get("event") == "user" and event.get("input_channel") == "telegram"
-                and (event.get("metadata") or {}).get("contact_verified")):
+                and ((event.get("metadata") or {}).get("telegram") or {}).get("contact_verified")):
             return bool(phone) and normalize_phone(event.get("text") or "") == phone
     return False
 
@@ -95,7 +95,7 @@ class ActionVerifyIdentity(Action):
 
         name = result.customer_name_en if language == "en" else result.customer_name
         events += [SlotSet("verified", True), SlotSet("customer_id", result.customer_id),
-                   SlotSet(IDENTITY_PROOF_SLOT, sign_identity(result.customer_id, tracker.sender_id)),
+                   SlotSet(IDENTITY_PROOF_SLOT, sign_identity(result.customer_id, proof_scope_of(tracker))),
                    SlotSet("customer_name", name), SlotSet("is_senior", result.is_senior),
                    SlotSet("pending_request", None)]
         if channel_of(tracker) == "telegram":  # the chat now reaches this customer (reminders, agent replies)

@@ -22,6 +22,10 @@ from sanic_cors import CORS
 from actions.service.core.settings import get_settings
 
 _rasa_run = rasa.cli.run.run
+# Secrets and exposure come from the environment, never argv (`ps` shows it). argparse also takes
+# unambiguous abbreviations (--auth, --cor) and short forms with the value attached (-tTOKEN).
+_FROM_ENVIRONMENT = ("--auth-token", "--cors", "--interface", "--jwt-secret", "--ssl-password")
+_FROM_ENVIRONMENT_SHORT = ("-t", "-i")
 # Every path but the console's (sanic-cors matches these patterns at the start of the path).
 OUTSIDE_CONSOLE = r"^(?!/webhooks/console(?:/|$))"
 
@@ -52,9 +56,16 @@ def _run_with_settings(args: argparse.Namespace) -> None:
     _rasa_run(apply_settings(args))
 
 
+def names_a_setting_from_the_environment(arg: str) -> bool:
+    name = arg.split("=", 1)[0]
+    if name.startswith("--"):
+        return len(name) > 2 and any(option.startswith(name) for option in _FROM_ENVIRONMENT)
+    return name.startswith(_FROM_ENVIRONMENT_SHORT)
+
+
 def main(argv: List[str]) -> None:
-    if any(arg.startswith(("--auth-token", "--cors", "-i", "--interface")) for arg in argv):
-        sys.exit("bot.serve: the token, CORS origins and interface come from the environment "
+    if any(names_a_setting_from_the_environment(arg) for arg in argv):
+        sys.exit("bot.serve: the token, secrets, CORS origins and interface come from the environment "
                  "(RASA_AUTH_TOKEN, ANXIN_CORS_ORIGINS, RASA_INTERFACE), not the command line")
     rasa.cli.run.run = _run_with_settings  # read when rasa's parser is built, inside main()
     rasa.server.configure_cors = configure_cors_outside_console  # read when the app is created

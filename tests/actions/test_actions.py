@@ -26,7 +26,7 @@ from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.core.db import session_scope
 from actions.service.formatting import clock_time, long_date
 from actions.service.core.models import Feedback, HandoffTicket, LoanApplication, ServiceEvent, VerificationFailure
-from actions.service.customers.identity_proof import proven_customer
+from actions.service.customers.identity_proof import conversation_scope, proven_customer
 
 from tests.actions.tracker_helpers import (
     SENDER, bot, make_tracker, payments_module, run, said, user, variables, verification_module, verified,
@@ -145,7 +145,7 @@ def _verify(phone: str, last4: str, pending: Optional[str] = None, language: str
 def without_proof(events, customer_id, sender_id=SENDER):
     """The events with the identity proof taken out, after checking that it names this customer for this chat."""
     [proof] = [e["value"] for e in events if e.get("name") == "identity_proof"]
-    assert proven_customer(proof, sender_id) == customer_id
+    assert proven_customer(proof, conversation_scope(sender_id, None)) == customer_id
     return [e for e in events if e.get("name") != "identity_proof"]
 
 
@@ -241,10 +241,13 @@ def _lock_phone_by_strangers(phone: str) -> None:
         _verify(phone, "0000", sender_id=f"stranger-{attempt // 2}")
 
 
+SHARED_CONTACT = {"telegram": {"contact_verified": True}}  # what bot/channels/telegram.py puts on a shared contact
+
+
 def test_a_telegram_contact_gets_its_owner_past_a_strangers_phone_lock(demo_db, customers):
     _lock_phone_by_strangers("13800000001")
     verification = verification_module()
-    contact = {**user("13800000001", channel="telegram"), "metadata": {"contact_verified": True}}
+    contact = {**user("13800000001", channel="telegram"), "metadata": SHARED_CONTACT}
     tracker = make_tracker({"phone": "13800000001", "id_last4": "5821"}, events=[contact, user("5821", channel="telegram")],
                            sender_id="telegram-wang")
     events, _ = run(verification.ActionVerifyIdentity(), tracker)
@@ -252,9 +255,9 @@ def test_a_telegram_contact_gets_its_owner_past_a_strangers_phone_lock(demo_db, 
 
 
 @pytest.mark.parametrize("channel, metadata, text", [
-    ("rest", {"contact_verified": True}, "13800000001"),      # a REST client cannot claim a shared contact
-    ("telegram", {}, "13800000001"),                          # typed, not shared
-    ("telegram", {"contact_verified": True}, "13900000002"),  # someone else's contact, then Wang's number typed
+    ("rest", SHARED_CONTACT, "13800000001"),      # a REST client cannot claim a shared contact
+    ("telegram", {}, "13800000001"),              # typed, not shared
+    ("telegram", SHARED_CONTACT, "13900000002"),  # someone else's contact, then Wang's number typed
 ])
 def test_only_the_own_telegram_contact_proves_the_phone(demo_db, channel, metadata, text):
     _lock_phone_by_strangers("13800000001")

@@ -14,7 +14,7 @@ from actions.account import ActionUpdateContact
 from actions.payments import ActionRequestInvoice
 from actions.policies import ActionQueryPolicy, ActionQueryPremium
 from actions.service.core.db import session_scope
-from actions.service.customers.identity_proof import proven_customer, sign_identity
+from actions.service.customers.identity_proof import conversation_scope, proven_customer, sign_identity
 from actions.service.core.models import Customer
 
 from tests.actions.tracker_helpers import SENDER, make_tracker, run, said, verified
@@ -49,7 +49,7 @@ def test_the_proof_names_its_customer_for_its_chat_until_it_expires(demo_db):
 ])
 def test_policy_actions_show_nothing_to_a_forged_identity(demo_db, customers, proof):
     if proof == "another chat":
-        proof = sign_identity(customers.wang, "someone-else")
+        proof = sign_identity(customers.wang, conversation_scope("someone-else", None))
     events, dispatcher = run(ActionQueryPolicy(), make_tracker(forged(customers.wang, proof), intent="query_policy"))
     assert events == ASKS_FOR_THE_CHECK
     assert said(dispatcher) == ["utter_need_verification"]
@@ -59,7 +59,7 @@ def test_policy_actions_show_nothing_to_a_forged_identity(demo_db, customers, pr
 
 
 def test_a_proof_for_one_customer_does_not_open_another(demo_db, customers):
-    slots = forged(customers.wang, sign_identity(customers.emily, SENDER))
+    slots = forged(customers.wang, sign_identity(customers.emily, conversation_scope(SENDER, None)))
     events, _ = run(ActionQueryPolicy(), make_tracker(slots, intent="query_policy"))
     assert events == ASKS_FOR_THE_CHECK
 
@@ -79,6 +79,24 @@ def test_the_real_proof_still_opens_the_door(demo_db, customers):
 
 
 def test_an_expired_proof_opens_nothing(demo_db, customers):
-    slots = forged(customers.wang, sign_identity(customers.wang, SENDER, now=time.time() - 13 * 3600))
+    slots = forged(customers.wang, sign_identity(customers.wang, conversation_scope(SENDER, None),
+                                                 now=time.time() - 13 * 3600))
     events, _ = run(ActionQueryPolicy(), make_tracker(slots, intent="query_policy"))
     assert events == ASKS_FOR_THE_CHECK
+
+
+@pytest.mark.parametrize("verified_on, asked_on", [("telegram", "rest"), ("telegram", "voice"), ("rest", "telegram")])
+def test_a_telegram_chat_id_does_not_carry_its_identity_to_another_channel(demo_db, customers, verified_on, asked_on):
+    """A Telegram sender id is the chat id, no secret: a REST or voice-message post naming it must not
+    continue the verified Telegram conversation (all channels share one tracker store)."""
+    def turn(channel):
+        return [{"event": "user", "text": "my policies", "input_channel": channel,
+                 "parse_data": {"intent": {"name": "query_policy", "confidence": 0.9}}}]
+
+    proof = sign_identity(customers.wang, conversation_scope(SENDER, verified_on))
+    events, dispatcher = run(ActionQueryPolicy(), make_tracker(forged(customers.wang, proof), intent="query_policy",
+                                                               events=turn(asked_on)))
+    assert events == ASKS_FOR_THE_CHECK and said(dispatcher) == ["utter_need_verification"]
+    events, dispatcher = run(ActionQueryPolicy(), make_tracker(forged(customers.wang, proof), intent="query_policy",
+                                                               events=turn(verified_on)))
+    assert events == [] and said(dispatcher)[0] == "utter_policy_count"  # on its own channel it still opens

@@ -10,7 +10,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.payments import ActionRequestInvoice
 from actions.reminders import ActionSetReminder
 from actions.service.customers.channel_links import customer_for_address
-from actions.service.customers.identity_proof import sign_identity
+from actions.service.customers.identity_proof import conversation_scope, sign_identity
 from actions.verification import ActionVerifyIdentity
 
 CHAT = "700700700"
@@ -36,11 +36,13 @@ def test_verification_links_only_a_telegram_chat(demo_db, customers, channel, li
 
 @pytest.mark.parametrize("action", [ActionRequestInvoice, ActionSetReminder])
 def test_documents_are_attached_on_telegram_only(demo_db, customers, action):
-    verified = {"verified": True, "customer_id": float(customers.emily),
-                "identity_proof": sign_identity(customers.emily, CHAT)}
+    def verified(channel):
+        return {"verified": True, "customer_id": float(customers.emily),
+                "identity_proof": sign_identity(customers.emily, conversation_scope(CHAT, channel))}
+
     on_telegram, on_web = CollectingDispatcher(), CollectingDispatcher()
-    action().run(on_telegram, tracker("telegram", verified), {})
-    action().run(on_web, tracker("rest", verified), {})
+    action().run(on_telegram, tracker("telegram", verified("telegram")), {})
+    action().run(on_web, tracker("rest", verified("rest")), {})
     # The reminder action also says its plan; the document is the message with a link.
     [telegram_message] = [m for m in on_telegram.messages if m.get("url")]
     [web_message] = [m for m in on_web.messages if m.get("url")]

@@ -9,7 +9,7 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.service.customers.identity_proof import sign_identity
+from actions.service.customers.identity_proof import conversation_scope, sign_identity
 
 SENDER = "chat-under-test"
 # verified() marks the proof slot; make_tracker signs it for the tracker's own sender, as the identity check does.
@@ -27,7 +27,9 @@ def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: Optional[str] =
     }
     all_slots.update(slots or {})
     if all_slots.get("identity_proof") == SIGNED_FOR_THIS_CHAT:
-        all_slots["identity_proof"] = sign_identity(int(all_slots["customer_id"]), sender_id)
+        channels = [e.get("input_channel") for e in events or [] if e.get("event") == "user"]
+        scope = conversation_scope(sender_id, channels[-1] if channels else None)
+        all_slots["identity_proof"] = sign_identity(int(all_slots["customer_id"]), scope)
     return Tracker.from_dict({
         "sender_id": sender_id,
         "slots": all_slots,

@@ -17,7 +17,8 @@ def environment(monkeypatch):
     clear_service_caches()
 
 
-@pytest.mark.parametrize("argument", ["--auth-token=abc", "--cors", "-i", "--interface=0.0.0.0"])
+@pytest.mark.parametrize("argument", ["--auth-token=abc", "--cors", "-i", "--interface=0.0.0.0", "-tabc", "-t",
+                                      "--auth=abc", "--cor", "--jwt-secret=x", "--ssl-password", "-i0.0.0.0"])
 def test_secrets_and_exposure_on_the_command_line_are_refused(argument):
     with pytest.raises(SystemExit):
         serve.main(["--enable-api", argument])
@@ -35,3 +36,9 @@ def test_an_api_without_a_token_does_not_start(environment):
     clear_service_caches()
     with pytest.raises(serve.NoAuthToken):
         serve.apply_settings(argparse.Namespace(enable_api=True, auth_token=None, interface=None, cors=None))
+
+
+@pytest.mark.parametrize("argument", ["--model", "models/anxin.tar.gz", "--port", "5005", "--enable-api",
+                                      "--credentials", "--endpoints", "-p", "-m", "--"])
+def test_ordinary_options_are_not_mistaken_for_secrets(argument):
+    assert not serve.names_a_setting_from_the_environment(argument)

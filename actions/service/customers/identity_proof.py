@@ -3,7 +3,7 @@
 Trackers come from Rasa, but a slot is just data: anyone who could post a tracker could write
 `verified: true, customer_id: N`. The identity check therefore also sets a proof,
 "<customer id>.<expiry>.<HMAC>", keyed with the project secret and bound to the conversation
-(sender id), so a forged or copied slot names nobody.
+(`conversation_scope`), so a forged or copied slot names nobody.
 """
 from __future__ import annotations
 
@@ -17,6 +17,17 @@ from actions.service.core.settings import get_settings
 
 class NoSecretKey(RuntimeError):
     """Without ANXIN_SECRET_KEY a proof could be forged by anyone: refuse to sign or believe one."""
+
+
+def conversation_scope(sender_id: str, channel: Optional[str]) -> str:
+    """What a proof is bound to: the sender id, on Telegram or off it.
+
+    Telegram's sender id is the chat id, which is no secret, and every channel shares one tracker
+    store: a proof made on Telegram must not hold for a REST or voice-message post that names that
+    chat id. The web chat, REST, voice messages and calls share one scope, because the web page sends
+    its hold-to-talk voice messages under its socket.io sender id (random, known only to that page).
+    """
+    return f"{'telegram' if channel == 'telegram' else 'open'}:{sender_id}"
 
 
 def _mac(customer_id: int, expires: int, sender_id: str) -> str:
