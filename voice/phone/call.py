@@ -319,6 +319,10 @@ class CallSession:
             return  # the caller went on speaking: the next pause (or LongSpeech) decides
         if text and not is_backchannel(text):
             self._held = None  # a short answer ("不对"): the turn goes to the bot when it ends
+            if voiced_s < self.settings.min_speech_s:
+                # Too short to end as a turn (turns.py drops it), yet words: the bot answers them now,
+                # or the caller would hear nothing at all.
+                await self._bot_turn(text)
             return
         logger.info("phone call %s: backchannel %r, resuming", self.sender_id, text)
         if self.turns.in_turn:
