@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple
 from actions.service.human_lane.agents import ONLINE_WINDOW, agents_last_seen, serves
 from actions.service.claims.reports import CLAIM_STEPS, DECLINED, list_claims
 from actions.service.formatting import long_date, mask_account, mask_digits_in_text, mask_id_answer, mask_phone, money
-from actions.service.constants import SENIOR_AGE
+from actions.service.customers.identity import is_senior_age
 from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA
 from actions.service.policies.lookup import list_policies
 
@@ -234,7 +234,7 @@ def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: A
         "customer_name": slots.get("customer_name") or getattr(card, "name", "") or "",
         "customer_name_en": getattr(card, "name_en", "") or "",
         "age": age,
-        "is_senior": bool(slots.get("is_senior")) or (age is not None and age >= SENIOR_AGE),
+        "is_senior": bool(slots.get("is_senior")) or is_senior_age(age),
         "tier": getattr(card, "tier", "") or "",
         "dialect": getattr(card, "dialect", "") or "",
         "phone": getattr(card, "phone", "") or (mask_phone(slots["phone"]) if slots.get("phone") else ""),

@@ -11,8 +11,7 @@ from datetime import date
 from typing import Optional
 
 from actions.service.customers.channel_links import customer_for_address
-from actions.service.constants import SENIOR_AGE
-from actions.service.customers.identity import age_on, normalize_phone
+from actions.service.customers.identity import is_senior, normalize_phone
 from actions.service.customers.profiles import profile_by_id, profile_by_phone
 
 PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)
@@ -49,5 +48,5 @@ def caller_profile(number: str, today: Optional[date] = None) -> Optional[Caller
         return None
     return CallerProfile(
         customer_id=customer.customer_id, phone=customer.phone, language=customer.language or "zh-Hans",
-        dialect=customer.dialect, senior=age_on(customer.birth_date, today) >= SENIOR_AGE,
+        dialect=customer.dialect, senior=is_senior(customer.birth_date, today),
     )

@@ -76,6 +76,16 @@ def age_on(birth_date: date, today: date) -> int:
     return today.year - birth_date.year - ((today.month, today.day) < (birth_date.month, birth_date.day))
 
 
+def is_senior_age(age: Optional[int]) -> bool:
+    """SENIOR_AGE or older: the green lane (first in the agents' queue, a person offered first)."""
+    return age is not None and age >= SENIOR_AGE
+
+
+def is_senior(birth_date: Optional[date], today: date) -> bool:
+    """Whether someone born on birth_date is a senior on today (an unknown birth date is not)."""
+    return birth_date is not None and is_senior_age(age_on(birth_date, today))
+
+
 def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[datetime] = None,
                     phone_proven: bool = False) -> VerificationResult:
     """Check the pair; failures count per chat and per phone, and each locks on its own limit.
@@ -104,7 +114,7 @@ def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[dat
                     record.failures, record.locked_until = 0, None
             return VerificationResult(
                 VERIFIED, customer.id, customer.name, customer.name_en,
-                is_senior=age_on(customer.birth_date, now.date()) >= SENIOR_AGE,
+                is_senior=is_senior(customer.birth_date, now.date()),
             )
         until = now + timedelta(minutes=settings.lock_minutes)
         for key, record in records.items():

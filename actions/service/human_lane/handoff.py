@@ -42,8 +42,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import defer
 
-from actions.service.constants import LANGUAGES, SENIOR_AGE
-from actions.service.customers.identity import age_on
+from actions.service.constants import LANGUAGES
+from actions.service.customers.identity import age_on, is_senior
 from actions.service.human_lane.agents import agents_online, get_agent, record_audit, serves
 from actions.service.core.db import session_scope
 from actions.service.formatting import mask_digits_in_text, mask_phone
@@ -184,7 +184,7 @@ def _priority(session, customer_id: Optional[int], caller_phone: Optional[str], 
     if caller_phone:
         people += session.query(Customer).filter(Customer.phone.in_(_phone_candidates(caller_phone))).all()
     people = [p for p in people if p is not None]
-    if any((_age(p.birth_date, today) or 0) >= SENIOR_AGE for p in people):
+    if any(is_senior(p.birth_date, today) for p in people):
         return SENIOR
     if any(p.tier == VIP for p in people):
         return VIP

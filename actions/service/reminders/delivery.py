@@ -34,8 +34,7 @@ from actions.service.messaging import telegram_client
 from actions.service.customers.channel_links import linked_addresses
 from actions.service.core.db import session_scope
 from actions.service.policies.documents import DocumentError, calendar_link
-from actions.service.constants import SENIOR_AGE
-from actions.service.customers.identity import age_on
+from actions.service.customers.identity import is_senior
 from actions.service.core.models import (
     REMINDER_OPEN_SQL, Customer, CustomerNotice, OutboundCallRequest, Policy, Reminder, ReminderDelivery,
     ReminderMessage,
@@ -305,7 +304,7 @@ def _compose_message(customer_id: int, owner: str, reminder_ids: List[int], now:
                                       p.bank_name, p.account_last4)
         language = customer_language(customer.language, customer.dialect)
         name = customer.name_en if language == "en" else customer.name
-        senior = age_on(customer.birth_date, today) >= SENIOR_AGE if customer.birth_date else False
+        senior = is_senior(customer.birth_date, today)
         preferences = preferences_in(session, customer_id)
     numbers = sorted(items)
     try:

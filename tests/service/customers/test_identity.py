@@ -1,13 +1,14 @@
 """Identity check: how customers type their phone and ID digits, and the lock after 3 failures."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
 from actions.service.core.db import session_scope
 from actions.service.customers.identity import (
-    LOCKED, MISMATCH, VERIFIED, hash_id_last4, normalize_id_last4, normalize_phone, verify_identity,
+    LOCKED, MISMATCH, VERIFIED, hash_id_last4, is_senior, is_senior_age, normalize_id_last4, normalize_phone,
+    verify_identity,
 )
 from actions.service.core.models import Customer, VerificationFailure
 
@@ -113,6 +114,14 @@ def test_senior_flag_turns_on_at_65th_birthday(customers):
     # Emily Li is born 1990-07-01.
     assert verify_identity(EMILY_PHONE, EMILY_ID, "c1", now=datetime(2055, 6, 30, 12)).is_senior is False
     assert verify_identity(EMILY_PHONE, EMILY_ID, "c1", now=datetime(2055, 7, 1, 12)).is_senior is True
+
+
+def test_is_senior_from_the_65th_birthday_and_never_for_an_unknown_birth_date():
+    born = date(1961, 3, 2)
+    assert is_senior(born, date(2026, 3, 1)) is False
+    assert is_senior(born, date(2026, 3, 2)) is True
+    assert is_senior(None, date(2026, 3, 2)) is False
+    assert (is_senior_age(64), is_senior_age(65), is_senior_age(None)) == (False, True, False)
 
 
 def test_wrong_digits_count_down_the_attempts(customers):
