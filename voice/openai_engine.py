@@ -20,7 +20,7 @@ from typing import Dict, Iterable, List, Tuple
 
 import numpy as np
 
-from voice.asr import BEAM_SIZE, NO_SPEECH_THRESHOLD, SAMPLE_RATE, Recognizer
+from voice.recognizer import BEAM_SIZE, NO_SPEECH_THRESHOLD, SAMPLE_RATE, Recognizer
 
 # CTranslate2 DataType enum order (include/ctranslate2/types.h; specs/model_spec.py _dtype_to_type_id).
 _CT2_DTYPES = (np.float32, np.int8, np.int16, np.int32, np.float16, None)  # bfloat16 is not used by Whisper
