@@ -28,9 +28,9 @@ from sanic.response import HTTPResponse
 from actions.service.policies.demo_payments import DemoPaymentProvider, demo_payments_on
 from actions.service.policies.documents import CheckoutView, checkout_view, method_words, render_document
 from actions.service.formatting import money
-from actions.service.policies.payment_provider import CallbackRefused, payment_provider
+from actions.service.policies.payment_provider import CallbackRefused
 from actions.service.policies.payments import (CallbackReplayed, OrderView, PaymentError, PeriodAlreadyPaid,
-                                      settle_from_callback)
+                                      payment_provider, settle_from_callback)
 from actions.service.core.settings import get_settings
 from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 

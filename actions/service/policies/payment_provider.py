@@ -1,9 +1,10 @@
-"""Where the customer actually pays: the interface every payment provider implements, and the one in use.
+"""Where the customer actually pays: the interface every payment provider implements.
 
 A provider makes the checkout link for an order and vouches for the callbacks that say an order was
 paid; the product settles an order only on a callback its provider has verified
 (actions/service/policies/payments.py). The built-in demo provider (actions/service/policies/demo_payments.py) is one
-implementation; a real gateway (WeChat Pay, Alipay, UnionPay) would be another.
+implementation; a real gateway (WeChat Pay, Alipay, UnionPay) would be another. payments.payment_provider()
+says which one is in use.
 """
 from __future__ import annotations
 
@@ -35,10 +36,3 @@ class PaymentProvider(Protocol):
 
     def verify_callback(self, fields: Mapping[str, Any], now: Optional[float] = None) -> PaymentNotice:
         """The notice a callback carries, or CallbackRefused. `now`: seconds since the epoch."""
-
-
-def payment_provider() -> PaymentProvider:
-    """The provider in use. Only the demo one exists here; it settles nothing unless demo mode is on."""
-    from actions.service.policies.demo_payments import DemoPaymentProvider
-
-    return DemoPaymentProvider()

@@ -15,11 +15,17 @@ from sqlalchemy.exc import IntegrityError
 
 from actions.service.core.db import session_scope
 from actions.service.core.models import Customer, Payment, PaymentCallback, PaymentOrder, Policy
-from actions.service.policies.payment_provider import PaymentNotice, PaymentProvider, payment_provider
+from actions.service.policies.demo_payments import DemoPaymentProvider
+from actions.service.policies.payment_provider import PaymentNotice, PaymentProvider
 from actions.service.policies.lookup import months_per_period
 from actions.service.core.settings import get_settings
 
 PAYMENT_METHODS = ("bank_debit", "wechat_pay", "alipay")
+
+
+def payment_provider() -> PaymentProvider:
+    """The provider in use. Only the demo one exists here; it settles nothing unless demo mode is on."""
+    return DemoPaymentProvider()
 
 
 @dataclass(frozen=True)
