@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import ast
 from pathlib import Path
-from typing import Iterator, List, Tuple
+from typing import Dict, Iterator, List, Tuple
 
 import pytest
 
@@ -55,3 +55,38 @@ def test_actions_and_voice_do_not_import_the_layers_beside_them(layer, forbidden
 
 def test_channels_and_voice_do_not_import_rasa_sdk_actions():
     assert offending(files("bot/**/*.py", "voice/**/*.py"), actions_modules()) == []
+
+
+def project_modules() -> Dict[str, Path]:
+    """Every module of the product by its dotted name (packages by their own name)."""
+    modules = {}
+    for path in files("actions/**/*.py", "bot/**/*.py", "voice/**/*.py"):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        modules[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return modules
+
+
+def import_cycles() -> List[List[str]]:
+    """The cycles of the project's import graph, lazy imports inside functions included."""
+    modules = project_modules()
+    graph = {name: sorted({m for m in imports(path) if m in modules and m != name}) for name, path in modules.items()}
+    cycles, done, stack = [], set(), []
+
+    def visit(name: str) -> None:
+        stack.append(name)
+        for target in graph[name]:
+            if target in stack:
+                cycles.append(stack[stack.index(target):] + [target])
+            elif target not in done:
+                visit(target)
+        stack.pop()
+        done.add(name)
+
+    for name in sorted(graph):
+        if name not in done:
+            visit(name)
+    return cycles
+
+
+def test_no_import_cycle_among_the_projects_modules():
+    assert import_cycles() == []
