@@ -18,6 +18,14 @@ def clear_service_caches() -> None:
     db._session_factory.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def fresh_settings():
+    """Settings are read once and cached: every test starts from, and leaves, the environment as it is."""
+    settings.get_settings.cache_clear()
+    yield
+    settings.get_settings.cache_clear()
+
+
 @pytest.fixture
 def demo_db(tmp_path, monkeypatch):
     """Point the service layer at a new SQLite file and seed the demo customers; undo it afterwards."""

@@ -9,6 +9,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 PRIVATE = ("actions.service.core.db", "actions.service.core.models")
+SETTINGS_MODULE = "actions/service/core/settings.py"  # the one reader of the product's environment
+ENVIRONMENT_READERS = ("environ", "environb", "getenv", "getenvb", "putenv", "unsetenv")
 
 
 def imports(path: Path) -> Iterator[str]:
@@ -90,3 +92,19 @@ def import_cycles() -> List[List[str]]:
 
 def test_no_import_cycle_among_the_projects_modules():
     assert import_cycles() == []
+
+
+def environment_reads(path: Path) -> Iterator[str]:
+    """Where a file touches the process environment: os.environ / os.getenv, or a .env loader."""
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Attribute) and node.attr in ENVIRONMENT_READERS:
+            yield f"{path.relative_to(ROOT)}:{node.lineno} {node.attr}"
+        elif isinstance(node, ast.ImportFrom) and node.module in ("os", "dotenv"):
+            yield from (f"{path.relative_to(ROOT)}:{node.lineno} {node.module}.{alias.name}" for alias in node.names
+                        if node.module == "dotenv" or alias.name in ENVIRONMENT_READERS)
+
+
+def test_only_the_settings_module_reads_the_environment():
+    readers = [read for path in files("actions/**/*.py", "bot/**/*.py", "voice/**/*.py", "scripts/**/*.py")
+               if path.relative_to(ROOT).as_posix() != SETTINGS_MODULE for read in environment_reads(path)]
+    assert readers == []

@@ -11,36 +11,28 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
-import os
 import threading
 from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from actions.service.core.settings import get_settings
 from voice.recognizer import (  # noqa: F401  (callers import Transcript, LANGUAGES... from here)
-    BEAM_SIZE, LANGUAGES, NO_SPEECH_THRESHOLD, Recognizer, Transcript, is_hallucination,
+    LANGUAGES, Recognizer, Transcript, is_hallucination,
 )
 from voice.weights import model_path
 
-CPU_THREADS = int(os.environ.get("ANXIN_ASR_THREADS", str(os.cpu_count() or 1)))  # one per core
-# faster-whisper pads every utterance to Whisper's 30-s window (3000 mel frames) and encodes it all;
-# the encoder is most of the cost and grows faster than linearly. CTranslate2 accepts a shorter
-# window, so only the speech plus this margin of padding is encoded (0 = the full 30-s window).
-ENCODER_MARGIN_FRAMES = int(os.environ.get("ANXIN_ASR_ENCODER_MARGIN", "300"))  # 100 frames = 1 s
-# Whisper misreads much shorter windows: on the test fixtures 10 s raised the character error rate
-# from 0.20 (30 s) to 0.22, 15 s gave 0.17 at 37% of the 30-s window's CPU time (README, voice figures).
-ENCODER_MIN_FRAMES = int(os.environ.get("ANXIN_ASR_ENCODER_MIN", "1500"))
 FULL_WINDOW_FRAMES = 3000
 
 
 def encoder_frames(features: np.ndarray, margin: Optional[int] = None) -> int:
     """How many mel frames of a padded 30-s window to encode: the content plus `margin`."""
-    margin = ENCODER_MARGIN_FRAMES if margin is None else margin
+    margin = get_settings().asr_encoder_margin if margin is None else margin
     if margin <= 0:
         return features.shape[-1]
     columns = np.flatnonzero(np.any(features.reshape(-1, features.shape[-1]) != 0, axis=0))
     content = int(columns[-1]) + 1 if columns.size else 0
-    return min(features.shape[-1], max(content + margin, ENCODER_MIN_FRAMES))
+    return min(features.shape[-1], max(content + margin, get_settings().asr_encoder_min))
 
 
 def _short_window_model_class():
@@ -72,7 +64,7 @@ class FasterWhisperRecognizer(Recognizer):
 
     def __init__(self, path: str, compute_type: str = "int8") -> None:
         super().__init__()
-        self.model = _short_window_model_class()(path, device="cpu", compute_type=compute_type, cpu_threads=CPU_THREADS,
+        self.model = _short_window_model_class()(path, device="cpu", compute_type=compute_type, cpu_threads=get_settings().asr_threads,
                                   local_files_only=True)
 
     @property
@@ -91,9 +83,9 @@ class FasterWhisperRecognizer(Recognizer):
 
     def _decode(self, speech: np.ndarray, language: str, prompt: str) -> List[Tuple[str, float]]:
         segments, _ = self.model.transcribe(
-            speech, language=language, task="transcribe", beam_size=BEAM_SIZE, best_of=BEAM_SIZE,
+            speech, language=language, task="transcribe", beam_size=get_settings().asr_beam, best_of=get_settings().asr_beam,
             temperature=[0.0, 0.4, 0.8], condition_on_previous_text=False, initial_prompt=prompt,
-            no_speech_threshold=NO_SPEECH_THRESHOLD, log_prob_threshold=-1.0, compression_ratio_threshold=2.4,
+            no_speech_threshold=get_settings().asr_no_speech, log_prob_threshold=-1.0, compression_ratio_threshold=2.4,
             vad_filter=False,  # done once in the shared pipeline, the same for both engines
             without_timestamps=True, max_new_tokens=128)
         return [(segment.text, segment.no_speech_prob) for segment in segments]
@@ -106,7 +98,7 @@ ENGINES = ("faster-whisper", "openai-whisper")
 
 def get_recognizer(engine: Optional[str] = None) -> Recognizer:
     """The loaded recognizer for an engine (ANXIN_ASR_ENGINE by default), cached per engine/model."""
-    engine = engine or os.environ.get("ANXIN_ASR_ENGINE", "faster-whisper")
+    engine = engine or get_settings().asr_engine
     if engine not in ENGINES:
         raise ValueError(f"ANXIN_ASR_ENGINE must be one of {ENGINES}, not {engine!r}")
     path = str(model_path())

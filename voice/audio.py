@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import audioop  # stdlib in Python 3.10 (Rasa's version); exact G.711 μ-law
 import io
-import os
 from fractions import Fraction
 from math import gcd
 
@@ -20,10 +19,12 @@ import av
 import numpy as np
 from scipy.signal import resample_poly
 
+from actions.service.core.settings import get_settings
+
 ASR_RATE = 16000
 PHONE_RATE = 8000
-# A voice message to a hotline bot is a sentence or two; a long recording is refused before decoding.
-MAX_MESSAGE_SECONDS = float(os.environ.get("ANXIN_VOICE_MAX_SECONDS", "60"))
+# A voice message to a hotline bot is a sentence or two; a long recording (ANXIN_VOICE_MAX_SECONDS) is
+# refused before decoding.
 MAX_MESSAGE_BYTES = 10 * 1024 * 1024  # 60 s of even 1 Mbit/s audio is < 8 MB
 
 
@@ -51,7 +52,7 @@ def decode_to_pcm16k(data: bytes, max_seconds: float | None = None) -> np.ndarra
 
 def decode_audio(data: bytes, sample_rate: int, max_seconds: float | None = None) -> np.ndarray:
     """Any container FFmpeg reads -> float32 mono at sample_rate. Raises AudioError."""
-    limit = MAX_MESSAGE_SECONDS if max_seconds is None else max_seconds
+    limit = get_settings().voice_max_seconds if max_seconds is None else max_seconds
     if not data:
         raise AudioError("empty", "The recording is empty.")
     if len(data) > MAX_MESSAGE_BYTES:

@@ -20,7 +20,8 @@ from typing import Dict, Iterable, List, Tuple
 
 import numpy as np
 
-from voice.recognizer import BEAM_SIZE, NO_SPEECH_THRESHOLD, SAMPLE_RATE, Recognizer
+from actions.service.core.settings import get_settings
+from voice.recognizer import SAMPLE_RATE, Recognizer
 
 # CTranslate2 DataType enum order (include/ctranslate2/types.h; specs/model_spec.py _dtype_to_type_id).
 _CT2_DTYPES = (np.float32, np.int8, np.int16, np.int32, np.float16, None)  # bfloat16 is not used by Whisper
@@ -188,8 +189,8 @@ class OpenAIWhisperRecognizer(Recognizer):
     def _decode(self, speech: np.ndarray, language: str, prompt: str) -> List[Tuple[str, float]]:
         result = self.model.transcribe(
             speech.astype(np.float32), language=language, task="transcribe", fp16=False, verbose=None,
-            beam_size=BEAM_SIZE, best_of=BEAM_SIZE, temperature=(0.0, 0.4, 0.8),
-            condition_on_previous_text=False, initial_prompt=prompt, no_speech_threshold=NO_SPEECH_THRESHOLD,
+            beam_size=get_settings().asr_beam, best_of=get_settings().asr_beam, temperature=(0.0, 0.4, 0.8),
+            condition_on_previous_text=False, initial_prompt=prompt, no_speech_threshold=get_settings().asr_no_speech,
             logprob_threshold=-1.0, compression_ratio_threshold=2.4, without_timestamps=True)
         return [(segment["text"], segment.get("no_speech_prob", 0.0)) for segment in result["segments"]]
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import concurrent.futures
 import logging
-import os
 import re
 import threading
 from dataclasses import dataclass
@@ -25,16 +24,12 @@ from typing import Dict, Iterable, List, Optional, Tuple
 
 import numpy as np
 
+from actions.service.core.settings import get_settings
 logger = logging.getLogger(__name__)
 
 SAMPLE_RATE = 16000
 LANGUAGES = ("zh", "yue", "en")
-MAX_UTTERANCE_SECONDS = float(os.environ.get("ANXIN_ASR_MAX_SECONDS", "30"))  # one Whisper window
-NO_SPEECH_THRESHOLD = float(os.environ.get("ANXIN_ASR_NO_SPEECH", "0.6"))
 ENGLISH_MIN_PROBABILITY = 0.6
-# Greedy decoding (1) was tried: it loops on the prompt's words and falls back to sampling, so it
-# was both less accurate (CER 0.51) and no faster; 2 beams it is.
-BEAM_SIZE = int(os.environ.get("ANXIN_ASR_BEAM", "2"))
 
 # Words customers say that Whisper base otherwise mishears (交费 -> 教费, 理赔 -> 理陪 ...).
 INITIAL_PROMPTS = {
@@ -161,7 +156,7 @@ class Recognizer:
     def _transcribe(self, audio: np.ndarray, language: Optional[str], prefer: Optional[str]) -> Transcript:
         if language is not None and language not in LANGUAGES:
             raise ValueError(f"language must be one of {LANGUAGES}, not {language!r}")
-        audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int(MAX_UTTERANCE_SECONDS * SAMPLE_RATE)]
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)[: int(get_settings().asr_max_seconds * SAMPLE_RATE)]
         speech = speech_only(audio) if audio.size else audio
         if speech.size < SAMPLE_RATE // 5:  # under 0.2 s of speech: a cough, a click
             return Transcript("", language or "zh")
@@ -172,7 +167,7 @@ class Recognizer:
                 decode_as = "zh"  # base has no yue token; the Cantonese prompt keeps written Cantonese
             segments = self._decode(speech, decode_as, INITIAL_PROMPTS[detected])
         kept = [text.strip() for text, no_speech in segments
-                if text.strip() and no_speech < NO_SPEECH_THRESHOLD and not is_hallucination(text)]
+                if text.strip() and no_speech < get_settings().asr_no_speech and not is_hallucination(text)]
         joined = (" " if detected == "en" else "").join(kept)
         if not kept and segments:
             logger.info("ASR dropped %d segment(s) as silence or hallucination", len(segments))

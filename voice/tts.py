@@ -2,7 +2,7 @@
 
 edge-tts (Microsoft's neural voices, the design card's package) has a voice per language and
 dialect. It needs Microsoft's online service; when that is unreachable the first chunk does not
-arrive within EDGE_TIMEOUT (1.5 s) and a circuit breaker skips edge-tts for BREAKER_SECONDS, so
+arrive within ANXIN_TTS_EDGE_TIMEOUT (1.5 s) and a circuit breaker skips edge-tts for ANXIN_TTS_BREAKER_SECONDS, so
 later turns do not wait again. The fallback is espeak-ng from Debian:
   - Mandarin as tone-numbered pinyin (pypinyin) read by espeak's `cmn-latn-pinyin` voice, because
     Debian's `cmn` dictionary reads most characters wrongly;
@@ -32,16 +32,13 @@ from typing import Optional
 
 import numpy as np
 
+from actions.service.core.settings import get_settings
 from voice.audio import AudioError, decode_audio, encode_wav
 
 logger = logging.getLogger(__name__)
 
-RATE = os.environ.get("ANXIN_TTS_RATE", "-15%")  # edge-tts syntax; also scales espeak's speed
-EDGE_TIMEOUT = float(os.environ.get("ANXIN_TTS_EDGE_TIMEOUT", "1.5"))
-BREAKER_SECONDS = float(os.environ.get("ANXIN_TTS_BREAKER_SECONDS", "60"))
 ESPEAK_WORDS_PER_MINUTE = 165  # espeak's normal speed is 175; Chinese syllables need a little less
 EDGE_RATE = 24000
-_ROOT = Path(__file__).resolve().parents[1]
 
 # Product language (zh-Hans / zh-Hant / yue / en) and the customer's stored dialect -> voice.
 EDGE_VOICES = {
@@ -113,8 +110,13 @@ def espeak_voice(voice: str) -> str:
 class CircuitBreaker:
     """Open after a failure: skip the online engine for `seconds`, then try once again."""
 
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
+    def __init__(self, seconds: Optional[float] = None) -> None:
+        self._seconds = seconds
+
+    @property
+    def seconds(self) -> float:
+        """The pause after a failure: ANXIN_TTS_BREAKER_SECONDS unless given."""
+        return get_settings().tts_breaker_seconds if self._seconds is None else self._seconds
         self._open_until = 0.0
 
     @property
@@ -128,7 +130,7 @@ class CircuitBreaker:
         self._open_until = 0.0
 
 
-edge_breaker = CircuitBreaker(BREAKER_SECONDS)
+edge_breaker = CircuitBreaker()
 _edge_pool = concurrent.futures.ThreadPoolExecutor(max_workers=2, thread_name_prefix="edge-tts")
 
 
@@ -140,7 +142,7 @@ async def _edge_mp3(text: str, voice: str, rate: str) -> bytes:
     stream = communicate.stream().__aiter__()
     # The first chunk must come fast (that is where an unreachable service shows); the rest may
     # take as long as a long reply needs.
-    first = await asyncio.wait_for(stream.__anext__(), timeout=EDGE_TIMEOUT)
+    first = await asyncio.wait_for(stream.__anext__(), timeout=get_settings().tts_edge_timeout)
     for chunk in [first]:
         if chunk["type"] == "audio":
             chunks.append(chunk["data"])
@@ -153,7 +155,7 @@ async def _edge_mp3(text: str, voice: str, rate: str) -> bytes:
 def _edge_tts(text: str, voice: str, rate: str) -> Speech:
     # Its own event loop in a worker thread: works from sync code and from inside Sanic's loop.
     future = _edge_pool.submit(asyncio.run, _edge_mp3(text, voice, rate))
-    mp3 = future.result(timeout=EDGE_TIMEOUT + max(10.0, len(text) / 5))
+    mp3 = future.result(timeout=get_settings().tts_edge_timeout + max(10.0, len(text) / 5))
     if not mp3:
         raise TTSError("edge-tts returned no audio")
     return Speech(decode_audio(mp3, EDGE_RATE, max_seconds=600), EDGE_RATE, "edge-tts")
@@ -230,7 +232,7 @@ def _espeak(text: str, voice: str, rate: str) -> Speech:
 # --- the disk cache and the public entry point -------------------------------------------------
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("ANXIN_TTS_CACHE", _ROOT / "var" / "tts-cache"))
+    return get_settings().tts_cache
 
 
 def cache_path(text: str, voice: str, rate: str, engine: str) -> Path:
@@ -260,7 +262,7 @@ def synthesize(text: str, voice: str, rate: Optional[str] = None) -> Speech:
     text = (text or "").strip()
     if not text:
         raise TTSError("nothing to say")
-    rate = rate or RATE
+    rate = rate or get_settings().tts_rate  # edge-tts syntax; also scales espeak's speed
     online = not voice.startswith("espeak-")
     if online:
         edge_file = cache_path(text, voice, rate, "edge-tts")
@@ -276,7 +278,7 @@ def synthesize(text: str, voice: str, rate: Optional[str] = None) -> Speech:
             except Exception as error:  # unreachable, timed out, refused: all mean "use espeak now"
                 edge_breaker.trip()
                 logger.warning("edge-tts unavailable (%s: %s); espeak-ng for %.0f s",
-                               type(error).__name__, error, BREAKER_SECONDS)
+                               type(error).__name__, error, edge_breaker.seconds)
     espeak_file = cache_path(text, voice, rate, "espeak-ng")
     hit = _cached(espeak_file, "espeak-ng")
     if hit is not None:

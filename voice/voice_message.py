@@ -8,14 +8,13 @@
 3. the transcript goes to the bot exactly like typed text (handle_text), so the bot's language
    detection handles "讲粤语" / "說國語" / "speak English" as it does in chat;
 4. each reply is spoken in the conversation's language after the turn and the customer's dialect,
-   encoded as OGG/Opus and kept under an unguessable id for REPLY_TTL seconds.
+   encoded as OGG/Opus and kept under an unguessable id for ANXIN_VOICE_REPLY_TTL seconds.
 Nobody heard: no turn is sent to the bot; the caller is asked, in their language, to say it again.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import re
 import secrets
 import time
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
+from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import language_for_turn, requested_language
 from voice.asr import Transcript, get_recognizer
@@ -31,9 +31,7 @@ from voice.tts import TTSError, synthesize, voice_for
 
 logger = logging.getLogger(__name__)
 
-REPLY_TTL = float(os.environ.get("ANXIN_VOICE_REPLY_TTL", "3600"))
 AUDIO_ROUTE = "/webhooks/voice/audio"
-_ROOT = Path(__file__).resolve().parents[1]
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _URL = re.compile(r"https?://\S+")
 
@@ -103,11 +101,11 @@ class VoiceReply:
 # --- reply audio store: unguessable ids, expiring ----------------------------------------------
 
 def reply_dir() -> Path:
-    return Path(os.environ.get("ANXIN_VOICE_REPLY_DIR", _ROOT / "var" / "voice-replies"))
+    return get_settings().voice_reply_dir
 
 
 def _forget_old_replies(directory: Path) -> None:
-    cutoff = time.time() - REPLY_TTL
+    cutoff = time.time() - get_settings().voice_reply_ttl
     for old in directory.glob("*.ogg"):
         try:
             if old.stat().st_mtime < cutoff:
@@ -131,7 +129,7 @@ def reply_audio(audio_id: str) -> Optional[bytes]:
         return None
     path = reply_dir() / f"{audio_id}.ogg"
     try:
-        if path.stat().st_mtime < time.time() - REPLY_TTL:
+        if path.stat().st_mtime < time.time() - get_settings().voice_reply_ttl:
             return None
         return path.read_bytes()
     except OSError:
@@ -139,8 +137,7 @@ def reply_audio(audio_id: str) -> Optional[bytes]:
 
 
 def audio_url(audio_id: str) -> str:
-    base = os.environ.get("ANXIN_PUBLIC_URL", "http://localhost:5005").rstrip("/")
-    return f"{base}{AUDIO_ROUTE}/{audio_id}"
+    return f"{get_settings().public_url}{AUDIO_ROUTE}/{audio_id}"
 
 
 # --- speaking the replies ----------------------------------------------------------------------

@@ -22,10 +22,11 @@ import tempfile
 import threading
 from pathlib import Path
 
+from actions.service.core.settings import get_settings
+
 BUNDLED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
-BUNDLED_NAME = "base"
+BUNDLED_NAME = "base"  # ANXIN_WHISPER_MODEL's default (settings)
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
-_ROOT = Path(__file__).resolve().parents[1]
 _lock = threading.Lock()
 
 
@@ -41,7 +42,7 @@ def _package_data(package: str) -> Path:
 
 
 def cache_dir() -> Path:
-    return Path(os.environ.get("ANXIN_WHISPER_CACHE", _ROOT / "var" / "whisper"))
+    return get_settings().whisper_cache
 
 
 def sha256_of(path: Path) -> str:
@@ -88,7 +89,7 @@ def bundled_model_dir() -> Path:
 
 def model_path(name: str | None = None) -> Path:
     """The CTranslate2 model directory for ANXIN_WHISPER_MODEL (bundled base by default)."""
-    name = name or os.environ.get("ANXIN_WHISPER_MODEL", BUNDLED_NAME)
+    name = name or get_settings().whisper_model
     if name == BUNDLED_NAME:
         return bundled_model_dir()
     path = Path(name)

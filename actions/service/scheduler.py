@@ -23,16 +23,12 @@ import uuid
 from datetime import datetime
 from typing import Optional
 
+from actions.service.core.settings import get_settings
 from actions.service.reminders.delivery import DispatchReport, dispatch_due
 from actions.service.reminders.due import ScanResult, preview_due_reminders, scan_due_reminders, utc_naive
 
 logger = logging.getLogger("anxin.scheduler")
 
-DEFAULT_INTERVAL_SECONDS = 60
-# The scan reads every premium inside a stage window (a quarter of the book: ~2 s per million
-# policies); stages are days long, so scanning every 15 minutes is plenty. Sending runs every
-# interval: quiet hours end and retries fall due at any minute.
-DEFAULT_SCAN_SECONDS = 900
 
 
 def process_owner() -> str:
@@ -91,10 +87,10 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("--once", action="store_true", help="one scan and one send round, then exit")
     parser.add_argument("--dry-run", action="store_true", help="list what would be sent; change nothing")
     parser.add_argument("--interval", type=float,
-                        default=float(os.environ.get("ANXIN_REMINDER_INTERVAL_SECONDS", DEFAULT_INTERVAL_SECONDS)),
+                        default=get_settings().reminder_interval_seconds,
                         help="seconds between send rounds")
     parser.add_argument("--scan-interval", type=float,
-                        default=float(os.environ.get("ANXIN_REMINDER_SCAN_SECONDS", DEFAULT_SCAN_SECONDS)),
+                        default=get_settings().reminder_scan_seconds,
                         help="seconds between scans for newly due premiums")
     parser.add_argument("--now", help="run as if it were this UTC time (ISO 8601), to replay a day")
     args = parser.parse_args(argv)

@@ -25,7 +25,6 @@ that vanishes mid-stream is logged and costs only that connection.
 from __future__ import annotations
 
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
@@ -36,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
+from actions.service.core.settings import get_settings
 from bot.channels.human_lane import LaneMessage, register_live_line, relaying, unregister_live_line
 from voice.phone.call import BotReply, CallHooks, CallSession
 from voice.phone.twilio import SIGNATURE_HEADER, TwilioSerializer, signature_valid, stream_twiml
@@ -44,7 +44,6 @@ logger = logging.getLogger(__name__)
 
 TOKEN_ENV = "ANXIN_PHONE_STREAM_TOKEN"
 AUTH_TOKEN_ENV = "TWILIO_AUTH_TOKEN"
-PUBLIC_URL_ENV = "ANXIN_PUBLIC_URL"
 # A carrier sends `connected` and `start` (with the token) at once; a socket without a valid start by
 # then is not a call, and holding it open would let anyone pin the server's connections.
 UNAUTHENTICATED_SECONDS = 1.0
@@ -57,7 +56,8 @@ class PhoneInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        return cls(os.environ.get(TOKEN_ENV), os.environ.get(AUTH_TOKEN_ENV))
+        settings = get_settings()
+        return cls(settings.phone_stream_token, settings.twilio_auth_token)
 
     def __init__(self, token: Optional[str] = None, twilio_auth_token: Optional[str] = None) -> None:
         self.token = token
@@ -155,7 +155,7 @@ def _public_urls(request: Request, websocket: bool, path: Optional[str] = None) 
     path = path or request.path
     query = f"?{request.query_string}" if request.query_string and path == request.path else ""
     bases = []
-    public = os.environ.get(PUBLIC_URL_ENV, "").rstrip("/")
+    public = get_settings().public_url
     if public:
         bases.append(public)
     scheme = request.headers.get("X-Forwarded-Proto", request.scheme).split(",")[0].strip()

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -31,8 +30,6 @@ from bot.channels.human_lane import SocketIOLine, relaying
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000  # longer texts are cut: nobody types more to a hotline bot
-RATE_PER_MINUTE = float(os.environ.get("ANXIN_RATE_LIMIT_PER_MINUTE", "30"))
-RATE_BURST = int(os.environ.get("ANXIN_RATE_LIMIT_BURST", "10"))
 
 _POLITE = {
     "slow_down": {
@@ -106,10 +103,11 @@ def client_limiter() -> "TokenBucketLimiter":
 class TokenBucketLimiter:
     """Per-sender token bucket: a burst of messages is fine, a sustained flood is slowed."""
 
-    def __init__(self, per_minute: float = RATE_PER_MINUTE, burst: int = RATE_BURST,
+    def __init__(self, per_minute: Optional[float] = None, burst: Optional[int] = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = per_minute / 60.0
-        self.burst = burst
+        settings = get_settings()  # ANXIN_RATE_LIMIT_PER_MINUTE and _BURST unless given
+        self.rate = (settings.rate_limit_per_minute if per_minute is None else per_minute) / 60.0
+        self.burst = settings.rate_limit_burst if burst is None else burst
         self.clock = clock
         self._buckets: Dict[str, tuple] = {}
 

@@ -24,7 +24,6 @@ import asyncio
 import hmac
 import json
 import logging
-import os
 import weakref
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
@@ -36,6 +35,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.service.constants import HUMAN_PAYLOAD, LANGUAGES
+from actions.service.core.settings import get_settings
 from actions.service.customers.identity import normalize_phone
 from actions.service.numbers import digit_string
 from bot.channels import telegram_screens as screens
@@ -54,9 +54,10 @@ POLL_ERROR_PAUSE_SECONDS = 5
 MAX_UPDATE_BYTES = 1_000_000  # Telegram's updates are small; anything bigger is not from Telegram
 
 
-def _setting(credentials: Dict[Text, Any], key: str, env: str, default: str = "") -> str:
+def _setting(credentials: Dict[Text, Any], key: str, otherwise: str) -> str:
+    """credentials.yml's value, else the environment's (TELEGRAM_*, through the settings)."""
     value = credentials.get(key)
-    return str(value).strip() if value else os.environ.get(env, default).strip()
+    return str(value).strip() if value else otherwise
 
 
 def language_from_app(language_code: Optional[str]) -> str:
@@ -76,13 +77,13 @@ class TelegramInput(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        credentials = credentials or {}
+        credentials, settings = credentials or {}, get_settings()
         return cls(
-            token=_setting(credentials, "access_token", "TELEGRAM_BOT_TOKEN"),
-            secret=_setting(credentials, "secret_token", "TELEGRAM_WEBHOOK_SECRET"),
-            api_url=_setting(credentials, "api_url", "TELEGRAM_API_URL", DEFAULT_API_URL),
-            mode=_setting(credentials, "mode", "TELEGRAM_MODE", "webhook").lower(),
-            webhook_url=_setting(credentials, "webhook_url", "TELEGRAM_WEBHOOK_URL"),
+            token=_setting(credentials, "access_token", settings.telegram_bot_token),
+            secret=_setting(credentials, "secret_token", settings.telegram_webhook_secret),
+            api_url=_setting(credentials, "api_url", settings.telegram_api_url),
+            mode=_setting(credentials, "mode", settings.telegram_mode).lower(),
+            webhook_url=_setting(credentials, "webhook_url", settings.telegram_webhook_url),
         )
 
     def __init__(self, token: str = "", secret: str = "", api_url: str = DEFAULT_API_URL, mode: str = "webhook",

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import threading
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -25,6 +24,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_digits_in_text
 from bot.channels.human_lane import relaying
 from bot.channels.rate_limited import _POLITE, TokenBucketLimiter, client_ip, client_limiter, guard
@@ -82,7 +82,7 @@ class VoiceMessageInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         blueprint = Blueprint("voice_message_webhook", __name__)
-        if os.environ.get("ANXIN_VOICE_PRELOAD", "1") == "1":
+        if get_settings().voice_preload:
             # Load Whisper while Rasa starts, not during the first caller's turn.
             threading.Thread(target=get_recognizer, name="whisper-preload", daemon=True).start()
         guarded = guard(relaying(self.name(), on_new_message), _AlreadyCounted())  # paused: words go to the agent

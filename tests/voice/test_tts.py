@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from actions.service.core.settings import get_settings
 from tests.voice.hearing import assert_heard
 from voice import tts
 from voice.audio import resample
@@ -11,6 +12,7 @@ from voice.tts import TTSError, mandarin_pinyin, synthesize, voice_for
 @pytest.fixture
 def tts_cache(tmp_path, monkeypatch):
     monkeypatch.setenv("ANXIN_TTS_CACHE", str(tmp_path / "tts"))
+    get_settings.cache_clear()
     return tmp_path / "tts"
 
 

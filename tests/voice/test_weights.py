@@ -1,6 +1,7 @@
 """The bundled Whisper weights: joined once, checked by SHA-256, never downloaded."""
 import pytest
 
+from actions.service.core.settings import get_settings
 from voice import weights
 from voice.weights import BUNDLED_SHA256, WeightsError, model_path, sha256_of
 
@@ -13,6 +14,7 @@ def test_bundled_model_is_joined_and_verified():
 
 def test_a_damaged_join_is_detected(tmp_path, monkeypatch):
     monkeypatch.setenv("ANXIN_WHISPER_CACHE", str(tmp_path))
+    get_settings.cache_clear()
     real_sha = weights.sha256_of
     monkeypatch.setattr(weights, "sha256_of", lambda path: "0" * 64)
     with pytest.raises(WeightsError, match="SHA-256"):

@@ -18,7 +18,6 @@ silence included), which keeps it exact whatever the network or CPU load does:
 from __future__ import annotations
 
 import audioop
-import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import List, Optional
 
 import numpy as np
 
+from actions.service.core.settings import get_settings
 from voice.audio import mulaw8k_to_pcm16k, resample
 
 VAD_RATE = 16000
@@ -36,26 +36,19 @@ PRE_ROLL_S = 0.3  # audio kept before the detected onset: the VAD fires a little
 ONSET_MIN_RMS = 0.01  # -40 dBFS: VAD-positive windows quieter than this (a far-off TV) do not pause the bot
 
 
-def _env_float(name: str, default: float) -> float:
-    try:
-        return float(os.environ.get(name, default))
-    except ValueError:
-        return default
-
-
 @dataclass(frozen=True)
 class TurnSettings:
-    end_silence_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_END_SILENCE_S", 1.8))
-    max_turn_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_MAX_TURN_S", 20.0))
+    end_silence_s: float = field(default_factory=lambda: get_settings().phone_end_silence_s)
+    max_turn_s: float = field(default_factory=lambda: get_settings().phone_max_turn_s)
     min_speech_s: float = 0.25
     # Voice (VAD + energy) that pauses the bot while it talks; with Silero's ~45 ms lag this pauses
     # it within about 0.2 s of the first sound, inside the 300 ms an interruption must take.
-    onset_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_ONSET_S", 0.15))
+    onset_s: float = field(default_factory=lambda: get_settings().phone_onset_s)
     # Longer than a backchannel (嗯 0.15 s, 好的 0.35 s, a slow "OK" 0.5 s of voice): an interruption.
-    barge_in_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_BARGE_IN_S", 0.6))
+    barge_in_s: float = field(default_factory=lambda: get_settings().phone_barge_in_s)
     # After this much silence the turn so far is handed to ASR already; if the caller stays quiet
     # until end_silence_s the transcript is ready, so recognition hides inside the wait (0 = off).
-    early_asr_s: float = field(default_factory=lambda: _env_float("ANXIN_PHONE_EARLY_ASR_S", 0.6))
+    early_asr_s: float = field(default_factory=lambda: get_settings().phone_early_asr_s)
     speech_threshold: float = 0.5
 
     def with_overrides(self, parameters: dict) -> "TurnSettings":

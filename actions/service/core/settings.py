@@ -1,4 +1,8 @@
-"""Configuration, read once from the environment (and `.env`), never from code."""
+"""Configuration, read once from the environment (and `.env`), never from code.
+
+The one module that reads the product's environment variables (tests/test_layers.py holds to it):
+every other module asks get_settings(). Tests that change a variable call get_settings.cache_clear().
+"""
 from __future__ import annotations
 
 import os
@@ -27,6 +31,14 @@ def parse_service_hours(spec: str) -> Tuple[Tuple[int, int], ...]:
             raise ValueError(f"ANXIN_SERVICE_HOURS: {part.strip()!r} is not a time range")
         ranges.append((start, end))
     return tuple(ranges)
+
+
+def _float_or(name: str, default: float) -> float:
+    """A number from the environment; a value that is not one keeps the default (the phone's timings)."""
+    try:
+        return float(os.environ.get(name, default))
+    except ValueError:
+        return default
 
 
 def _listed(value: str) -> Tuple[str, ...]:
@@ -80,6 +92,61 @@ class Settings:
     client_messages_per_minute: float = 120
     client_burst: int = 60
     trusted_proxies: Tuple[str, ...] = ()
+    # Chat messages per sender (bot/channels/rate_limited.py): a burst, then this many a minute.
+    rate_limit_per_minute: float = 30
+    rate_limit_burst: int = 10
+    # Telegram: the bot's token and the Bot API (a test points it at a local fake); credentials.yml may
+    # name them instead. Webhook or long polling, and the webhook's secret and public URL.
+    telegram_bot_token: str = ""
+    telegram_api_url: str = "https://api.telegram.org"
+    telegram_webhook_secret: str = ""
+    telegram_mode: str = "webhook"
+    telegram_webhook_url: str = ""
+    # Phone: the carrier's stream token and Twilio's signing key (unset: streams refused, signatures unchecked).
+    phone_stream_token: str = ""
+    twilio_auth_token: str = ""
+    # Phone turn-taking (voice/phone/turns.py): seconds of silence that end a turn, the longest turn,
+    # voice that pauses the bot, voice that interrupts it, and silence after which ASR starts early.
+    phone_end_silence_s: float = 1.8
+    phone_max_turn_s: float = 20.0
+    phone_onset_s: float = 0.15
+    phone_barge_in_s: float = 0.6
+    phone_early_asr_s: float = 0.6
+    # Reminder scheduler (python -m actions.service.scheduler): seconds between send rounds and scans.
+    # The scan reads every premium inside a stage window (a quarter of the book: ~2 s per million
+    # policies); stages are days long, so scanning every 15 minutes is plenty. Sending runs every
+    # interval: quiet hours end and retries fall due at any minute.
+    reminder_interval_seconds: float = 60
+    reminder_scan_seconds: float = 900
+    # Speech recognition (voice/asr.py, voice/recognizer.py); README's voice figures say why these values.
+    asr_engine: str = "faster-whisper"
+    asr_max_seconds: float = 30  # one Whisper window
+    asr_no_speech: float = 0.6
+    # Greedy decoding (1) was tried: it loops on the prompt's words and falls back to sampling, so it
+    # was both less accurate (CER 0.51) and no faster; 2 beams it is.
+    asr_beam: int = 2
+    asr_threads: int = 1  # one per core (get_settings counts them)
+    # faster-whisper pads every utterance to Whisper's 30-s window (3000 mel frames) and encodes it all;
+    # the encoder is most of the cost and grows faster than linearly. CTranslate2 accepts a shorter
+    # window, so only the speech plus this margin of padding is encoded (0 = the full 30-s window).
+    asr_encoder_margin: int = 300  # 100 frames = 1 s
+    # Whisper misreads much shorter windows: on the test fixtures 10 s raised the character error rate
+    # from 0.20 (30 s) to 0.22, 15 s gave 0.17 at 37% of the 30-s window's CPU time (README, voice figures).
+    asr_encoder_min: int = 1500
+    whisper_model: str = "base"  # the bundled weights, or a CTranslate2 model directory
+    whisper_cache: Path = PROJECT_ROOT / "var" / "whisper"
+    # Speech synthesis (voice/tts.py): slower than usual for seniors, edge-tts's first-chunk timeout and
+    # the breaker's pause, and the disk cache.
+    tts_rate: str = "-15%"
+    tts_edge_timeout: float = 1.5
+    tts_breaker_seconds: float = 60
+    tts_cache: Path = PROJECT_ROOT / "var" / "tts-cache"
+    # Voice messages: the longest recording, where reply audio is kept and for how long, and whether the
+    # voice channel loads Whisper while Rasa starts.
+    voice_max_seconds: float = 60
+    voice_reply_dir: Path = PROJECT_ROOT / "var" / "voice-replies"
+    voice_reply_ttl: float = 3600
+    voice_preload: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -105,4 +172,37 @@ def get_settings() -> Settings:
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
+        rate_limit_per_minute=float(os.environ.get("ANXIN_RATE_LIMIT_PER_MINUTE", "30")),
+        rate_limit_burst=int(os.environ.get("ANXIN_RATE_LIMIT_BURST", "10")),
+        telegram_bot_token=os.environ.get("TELEGRAM_BOT_TOKEN", "").strip(),
+        telegram_api_url=(os.environ.get("TELEGRAM_API_URL", "").strip() or Settings.telegram_api_url).rstrip("/"),
+        telegram_webhook_secret=os.environ.get("TELEGRAM_WEBHOOK_SECRET", "").strip(),
+        telegram_mode=os.environ.get("TELEGRAM_MODE", "webhook").strip().lower(),
+        telegram_webhook_url=os.environ.get("TELEGRAM_WEBHOOK_URL", "").strip(),
+        phone_stream_token=os.environ.get("ANXIN_PHONE_STREAM_TOKEN", ""),
+        twilio_auth_token=os.environ.get("TWILIO_AUTH_TOKEN", ""),
+        phone_end_silence_s=_float_or("ANXIN_PHONE_END_SILENCE_S", 1.8),
+        phone_max_turn_s=_float_or("ANXIN_PHONE_MAX_TURN_S", 20.0),
+        phone_onset_s=_float_or("ANXIN_PHONE_ONSET_S", 0.15),
+        phone_barge_in_s=_float_or("ANXIN_PHONE_BARGE_IN_S", 0.6),
+        phone_early_asr_s=_float_or("ANXIN_PHONE_EARLY_ASR_S", 0.6),
+        reminder_interval_seconds=float(os.environ.get("ANXIN_REMINDER_INTERVAL_SECONDS", "60")),
+        reminder_scan_seconds=float(os.environ.get("ANXIN_REMINDER_SCAN_SECONDS", "900")),
+        asr_engine=os.environ.get("ANXIN_ASR_ENGINE", "faster-whisper"),
+        asr_max_seconds=float(os.environ.get("ANXIN_ASR_MAX_SECONDS", "30")),
+        asr_no_speech=float(os.environ.get("ANXIN_ASR_NO_SPEECH", "0.6")),
+        asr_beam=int(os.environ.get("ANXIN_ASR_BEAM", "2")),
+        asr_threads=int(os.environ.get("ANXIN_ASR_THREADS", str(os.cpu_count() or 1))),
+        asr_encoder_margin=int(os.environ.get("ANXIN_ASR_ENCODER_MARGIN", "300")),
+        asr_encoder_min=int(os.environ.get("ANXIN_ASR_ENCODER_MIN", "1500")),
+        whisper_model=os.environ.get("ANXIN_WHISPER_MODEL", "base"),
+        whisper_cache=Path(os.environ.get("ANXIN_WHISPER_CACHE", PROJECT_ROOT / "var" / "whisper")),
+        tts_rate=os.environ.get("ANXIN_TTS_RATE", "-15%"),
+        tts_edge_timeout=float(os.environ.get("ANXIN_TTS_EDGE_TIMEOUT", "1.5")),
+        tts_breaker_seconds=float(os.environ.get("ANXIN_TTS_BREAKER_SECONDS", "60")),
+        tts_cache=Path(os.environ.get("ANXIN_TTS_CACHE", PROJECT_ROOT / "var" / "tts-cache")),
+        voice_max_seconds=float(os.environ.get("ANXIN_VOICE_MAX_SECONDS", "60")),
+        voice_reply_dir=Path(os.environ.get("ANXIN_VOICE_REPLY_DIR", PROJECT_ROOT / "var" / "voice-replies")),
+        voice_reply_ttl=float(os.environ.get("ANXIN_VOICE_REPLY_TTL", "3600")),
+        voice_preload=os.environ.get("ANXIN_VOICE_PRELOAD", "1") == "1",
     )

@@ -16,19 +16,16 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass
 from typing import Any, Dict, Optional
 
 import requests
-from dotenv import load_dotenv
 
-from actions.service.core.settings import PROJECT_ROOT
+from actions.service.core.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.telegram.org"
 # A 429 is retried at most this many times, and only if Telegram asks for a wait we can afford
 # inside one request; a longer wait is handed back (retry_after) so a scheduler can come back later.
 MAX_RATE_LIMIT_RETRIES = 3
@@ -142,12 +139,11 @@ def _result_of(response: requests.Response, token: str) -> SendResult:
 
 
 def _token() -> str:
-    load_dotenv(PROJECT_ROOT / ".env", override=False)
-    return os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+    return get_settings().telegram_bot_token
 
 
 def _api_url() -> str:
-    return (os.environ.get("TELEGRAM_API_URL", "").strip() or DEFAULT_API_URL).rstrip("/")
+    return get_settings().telegram_api_url
 
 
 def _redact(text: str, token: str) -> str:
@@ -159,7 +155,7 @@ class _RedactTokenFilter(logging.Filter):
     """urllib3 logs request paths at DEBUG level; the path holds the bot token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        token = os.environ.get("TELEGRAM_BOT_TOKEN", "").strip()
+        token = _token()
         if token:
             message = record.getMessage()
             if token in message:

@@ -6,6 +6,7 @@ import logging
 
 import pytest
 
+from actions.service.core.settings import get_settings
 from actions.service.messaging import telegram_client
 from tests.bot.telegram.fake_bot_api import FakeBotApi
 
@@ -18,6 +19,7 @@ def bot_api(monkeypatch):
     api = FakeBotApi(TOKEN).start()
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_URL", api.url)
+    get_settings.cache_clear()
     yield api
     api.stop()
 
@@ -81,6 +83,7 @@ def test_telegram_errors_are_logged_and_returned(bot_api, caplog, code, descript
 def test_network_failure_is_returned_and_token_never_logged(monkeypatch, caplog):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", TOKEN)
     monkeypatch.setenv("TELEGRAM_API_URL", "http://127.0.0.1:9")  # discard port: nothing listens
+    get_settings.cache_clear()
     monkeypatch.setattr(telegram_client, "NETWORK_RETRY_PAUSE_SECONDS", 0)
     with caplog.at_level(logging.DEBUG):
         result = telegram_client.send_voice(CHAT, b"OggS")
@@ -91,6 +94,7 @@ def test_network_failure_is_returned_and_token_never_logged(monkeypatch, caplog)
 
 def test_without_a_token_nothing_is_sent(monkeypatch):
     monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "")
+    get_settings.cache_clear()
     result = telegram_client.send_message(CHAT, "hello")
     assert not result.ok and "TELEGRAM_BOT_TOKEN" in result.error
 

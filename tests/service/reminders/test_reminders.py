@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from actions.service.core.db import session_scope
+from actions.service.core.settings import get_settings
 from actions.service.customers.channel_links import link_channel
 from actions.service.core.models import (
     Customer, CustomerNotice, OutboundCallRequest, PaymentOrder, Policy, Reminder, ReminderDelivery,
@@ -60,6 +61,7 @@ def telegram(monkeypatch):
     with FakeBotApi() as api:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:test")
         monkeypatch.setenv("TELEGRAM_API_URL", api.url)
+        get_settings.cache_clear()
         yield api
 
 
@@ -173,6 +175,7 @@ def test_telegram_failures_are_retried_with_backoff_and_sent_once(demo_db, monke
     with FakeBotApi(failures=["500", "429"]) as api:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:test")
         monkeypatch.setenv("TELEGRAM_API_URL", api.url)
+        get_settings.cache_clear()
         customer_id = add_customer("13600000009")
         link_channel(customer_id, "telegram", "5550002")
         now = at(DUE - timedelta(days=7))
@@ -197,6 +200,7 @@ def test_blocked_bot_is_not_retried(demo_db, monkeypatch):
     with FakeBotApi(failures=["403"]) as api:
         monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "123:test")
         monkeypatch.setenv("TELEGRAM_API_URL", api.url)
+        get_settings.cache_clear()
         customer_id = add_customer("13600000009")
         link_channel(customer_id, "telegram", "5550003")
         run_once(at(DUE - timedelta(days=7)))
