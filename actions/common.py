@@ -9,15 +9,14 @@ from rasa_sdk.events import SlotSet
 
 from actions.service.formatting import mask_id_answer
 from actions.service.core.interactions import Interaction
-from actions.service.constants import DEFAULT_LANGUAGE
 from actions.service.customers.identity_proof import conversation_scope, proven_customer
-from actions.service.language import looks_like_code, to_simplified, to_traditional
+from actions.service.language import conversation_language, looks_like_code, to_simplified, to_traditional
 
 IDENTITY_PROOF_SLOT = "identity_proof"
 
 
 def language_of(tracker: Tracker) -> str:
-    return tracker.get_slot("language") or DEFAULT_LANGUAGE
+    return conversation_language(tracker.get_slot("language"))
 
 
 def customer_id_of(tracker: Tracker) -> Optional[int]:

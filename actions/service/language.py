@@ -1,4 +1,7 @@
-"""Which language a customer writes in, and which one they ask for. Plain Python, no Rasa.
+"""Which language a customer writes in, which one they ask for, and which one the bot answers in.
+
+The one place that decides the customer's language: every channel, action and the voice gateway ask
+here (conversation_language, customer_language, text_language, language_for_turn). Plain Python, no Rasa.
 
 Languages: zh-Hans (Simplified), zh-Hant (Traditional), yue (written Cantonese), en.
 """
@@ -107,7 +110,7 @@ def language_for_turn(text: str, current: Optional[str]) -> str:
     Cantonese stays Cantonese when the customer writes plain Traditional Chinese (many Hong Kong
     people write standard Chinese but speak Cantonese).
     """
-    current = current if current in LANGUAGES else DEFAULT_LANGUAGE
+    current = conversation_language(current)
     asked = requested_language(text)
     if asked:
         return asked
@@ -126,3 +129,47 @@ def language_for_turn(text: str, current: Optional[str]) -> str:
     if detected is None or (detected == "zh-Hant" and current == "yue"):
         return current
     return detected
+
+
+# --- the customer's language, whatever the channel ---------------------------------------------
+
+CANTONESE_DIALECT_WORDS = ("cantonese", "yue", "粤", "粵")  # a stored dialect that means Cantonese
+
+
+def conversation_language(slot: Optional[str]) -> str:
+    """The conversation's language from its language slot: the default until one is chosen."""
+    return slot if slot in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def speaks_cantonese(language: Optional[str], dialect: Optional[str]) -> bool:
+    """A customer whose stored language or dialect is Cantonese."""
+    return language == "yue" or any(word in (dialect or "").lower() for word in CANTONESE_DIALECT_WORDS)
+
+
+def customer_language(language: Optional[str], dialect: Optional[str] = "", spoken: bool = False) -> str:
+    """The bot's language for a stored customer (language + dialect).
+
+    Cantonese speakers who read Traditional Chinese get written Cantonese; on the phone (spoken) every
+    Cantonese speaker hears Cantonese, whatever script they read.
+    """
+    if speaks_cantonese(language, dialect) and (spoken or language in ("zh-Hant", "yue")):
+        return "yue"
+    return conversation_language(language)
+
+
+def text_language(text: str, claimed: Optional[str] = None) -> str:
+    """The language to answer a text in outside a conversation: the one claimed, else the one written."""
+    if claimed in LANGUAGES:
+        return claimed
+    detected = detect_language(text)
+    return detected if detected in LANGUAGES else DEFAULT_LANGUAGE
+
+
+def language_from_locale(code: Optional[str]) -> str:
+    """A first guess from an app's or browser's locale (en-GB, zh-HK ...) until the customer writes or chooses."""
+    code = (code or "").lower()
+    if code.startswith("en"):
+        return "en"
+    if code in ("zh-hant", "zh-tw", "zh-hk", "zh-mo"):
+        return "zh-Hant"
+    return DEFAULT_LANGUAGE

@@ -36,6 +36,7 @@ from sanic.response import HTTPResponse
 from websockets.exceptions import ConnectionClosed
 
 from actions.service.core.settings import get_settings
+from actions.service.language import conversation_language
 from bot.channels.human_lane import LaneMessage, register_live_line, relaying, unregister_live_line
 from voice.phone.call import BotReply, CallHooks, CallSession
 from voice.phone.twilio import SIGNATURE_HEADER, TwilioSerializer, signature_valid, stream_twiml
@@ -137,7 +138,7 @@ class PhoneInput(InputChannel):
         collector = CollectingOutputChannel()
         await on_new_message(UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata))
         tracker = await agent.tracker_store.retrieve(sender)
-        language = (tracker.get_slot("language") if tracker else None) or "zh-Hans"
+        language = conversation_language(tracker.get_slot("language") if tracker else None)
         return BotReply(collector.messages, language, handed_off=bool(tracker and tracker.is_paused()))
 
     @staticmethod

@@ -37,6 +37,7 @@ from sanic.response import HTTPResponse
 from actions.service.constants import HUMAN_PAYLOAD, LANGUAGES
 from actions.service.core.settings import get_settings
 from actions.service.customers.identity import normalize_phone
+from actions.service.language import language_from_locale
 from actions.service.numbers import digit_string
 from bot.channels import telegram_screens as screens
 from bot.channels.human_lane import PushLine, relaying
@@ -58,16 +59,6 @@ def _setting(credentials: Dict[Text, Any], key: str, otherwise: str) -> str:
     """credentials.yml's value, else the environment's (TELEGRAM_*, through the settings)."""
     value = credentials.get(key)
     return str(value).strip() if value else otherwise
-
-
-def language_from_app(language_code: Optional[str]) -> str:
-    """A first guess from the Telegram app's language until the customer writes or chooses."""
-    code = (language_code or "").lower()
-    if code.startswith("en"):
-        return "en"
-    if code in ("zh-hant", "zh-tw", "zh-hk", "zh-mo"):
-        return "zh-Hant"
-    return "zh-Hans"
 
 
 class TelegramInput(InputChannel):
@@ -228,7 +219,7 @@ class TelegramInput(InputChannel):
     async def _settings(self, chat_id: Any, user: Optional[types.User]) -> ChatSettings:
         settings = await asyncio.to_thread(chat_settings, chat_id)
         if not settings.language:
-            language = language_from_app(user.language_code if user else None)
+            language = language_from_locale(user.language_code if user else None)
             await asyncio.to_thread(save_chat_settings, chat_id, language=language)
             settings = await asyncio.to_thread(chat_settings, chat_id)
         return settings

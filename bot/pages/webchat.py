@@ -30,7 +30,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.service.constants import LANGUAGES
-from actions.service.language import detect_language
+from actions.service.language import text_language
 from bot.channels.rate_limited import TokenBucketLimiter
 from voice.audio import AudioError, encode_ogg_opus
 from voice.tts import TTSError, synthesize_async, voice_for
@@ -113,9 +113,7 @@ def speak_request(body: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]
     if len(text) > MAX_SPEAK_CHARS or len(options) > MAX_SPEAK_OPTIONS \
             or sum(len(o) for o in options) > MAX_SPEAK_CHARS:
         return None, "too_long"
-    language = data.get("language")
-    if language not in LANGUAGES:
-        language = detect_language(text) or "zh-Hans"
+    language = text_language(text, data.get("language"))
     said = spoken_text({"text": text, "buttons": [{"title": o} for o in options]}, language)
     if not said:
         return None, "bad_request"

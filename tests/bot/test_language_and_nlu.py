@@ -4,7 +4,8 @@ from __future__ import annotations
 import pytest
 
 from actions.service.language import (
-    DEFAULT_LANGUAGE, detect_language, language_for_turn, requested_language, to_simplified, to_traditional,
+    DEFAULT_LANGUAGE, conversation_language, customer_language, detect_language, language_for_turn,
+    language_from_locale, requested_language, text_language, to_simplified, to_traditional,
 )
 
 
@@ -86,6 +87,26 @@ def test_detect_language(text, expected):
 def test_markup_query_syntax_or_a_keyboard_mash_does_not_switch_to_english(text, current):
     assert detect_language(text) is None
     assert language_for_turn(text, current) == current
+
+
+@pytest.mark.parametrize("language, dialect, written, spoken", [
+    ("zh-Hant", "Cantonese", "yue", "yue"),      # reads Traditional, speaks Cantonese
+    ("zh-Hans", "粤语", "zh-Hans", "yue"),        # reads Simplified: written so, but hears Cantonese
+    ("zh-Hans", "Henan Mandarin", "zh-Hans", "zh-Hans"),
+    ("en", "English", "en", "en"),
+    ("", "", DEFAULT_LANGUAGE, DEFAULT_LANGUAGE),
+])
+def test_a_stored_customers_language_written_and_spoken(language, dialect, written, spoken):
+    assert customer_language(language, dialect) == written
+    assert customer_language(language, dialect, spoken=True) == spoken
+
+
+def test_the_conversation_text_and_locale_languages_fall_back_to_the_default():
+    assert [conversation_language(slot) for slot in ("yue", None, "fr")] == ["yue", DEFAULT_LANGUAGE, DEFAULT_LANGUAGE]
+    assert text_language("Where is my policy?") == "en" and text_language("Where is my policy?", "yue") == "yue"
+    assert text_language("你好") == DEFAULT_LANGUAGE and text_language("123", "klingon") == DEFAULT_LANGUAGE
+    assert [language_from_locale(code) for code in ("en-GB", "zh-HK", "zh-CN", None)] == [
+        "en", "zh-Hant", DEFAULT_LANGUAGE, DEFAULT_LANGUAGE]
 
 
 def test_script_conversion():

@@ -13,9 +13,9 @@ from typing import Optional
 from actions.service.customers.channel_links import customer_for_address
 from actions.service.customers.identity import is_senior, normalize_phone
 from actions.service.customers.profiles import profile_by_id, profile_by_phone
+from actions.service.language import customer_language, speaks_cantonese
 
 PHONE_CHANNEL = "phone"  # the channel name caller numbers are linked under (channel_links)
-CANTONESE_DIALECTS = ("cantonese", "yue", "粤", "粵")
 
 
 @dataclass(frozen=True)
@@ -28,12 +28,12 @@ class CallerProfile:
 
     @property
     def speaks_cantonese(self) -> bool:
-        return self.language == "yue" or any(word in self.dialect.lower() for word in CANTONESE_DIALECTS)
+        return speaks_cantonese(self.language, self.dialect)
 
     @property
     def bot_language(self) -> str:
         """The bot's language slot for this customer (zh-Hant Cantonese speakers hear yue)."""
-        return "yue" if self.speaks_cantonese else self.language
+        return customer_language(self.language, self.dialect, spoken=True)
 
 
 def caller_profile(number: str, today: Optional[date] = None) -> Optional[CallerProfile]:

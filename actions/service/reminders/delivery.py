@@ -43,7 +43,8 @@ from actions.service.policies.payments import PaymentError, create_payment_order
 from actions.service.reminders.preferences import (
     PHONE, TELEGRAM, WEB, ReminderPreferences, is_quiet_time, next_morning, preferences_in,
 )
-from actions.service.reminders.texts import DueItem, customer_language, reminder_text
+from actions.service.language import customer_language
+from actions.service.reminders.texts import DueItem, reminder_text
 from actions.service.reminders.due import REMINDED_STATUSES, business_day, utc_naive
 from actions.service.core.settings import get_settings
 

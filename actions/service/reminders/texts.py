@@ -37,13 +37,6 @@ class ReminderText:
     call_script: str  # what the caller or the voice gateway says (no links)
 
 
-def customer_language(language: str, dialect: str) -> str:
-    """Cantonese speakers who write Traditional Chinese get written Cantonese."""
-    if language == "zh-Hant" and "cantonese" in (dialect or "").lower():
-        return CANTONESE
-    return language if language in ("zh-Hans", "zh-Hant", CANTONESE, ENGLISH) else "zh-Hans"
-
-
 def _script(text: str, language: str) -> str:
     return to_traditional(text, language) if language in ("zh-Hant", CANTONESE) else text
 
