@@ -28,7 +28,6 @@ import weakref
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set, Text, Tuple
 
 from aiogram import types
-from aiogram.utils.exceptions import ValidationError
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -97,7 +96,7 @@ class TelegramInput(InputChannel):
             return None
         try:
             return TelegramApi(token, api_url)
-        except ValidationError:  # a mistyped token must not stop Rasa (and every other channel)
+        except ValueError:  # a mistyped token must not stop Rasa (and every other channel)
             logger.error("TELEGRAM_BOT_TOKEN is not a bot token (digits:letters); Telegram channel is off")
             return None
 

@@ -1,64 +1,56 @@
-"""The Bot API as the Rasa server's event loop uses it: aiogram 2's Bot, with retries and no raising.
+"""The Bot API as the Rasa server's event loop uses it: the one Telegram client, off the loop, never raising.
 
-aiogram 2.15 (what Rasa 3.6 pins) predates newer Bot API fields (`is_persistent`, `secret_token`),
-so methods go through `Bot.request` with plain dicts; aiogram supplies the HTTP session, the
-request encoding, the error classes and `TelegramAPIServer` (which lets tests use a local fake).
-Every call returns None on failure after logging it; the conversation itself is never lost
-(Rasa's tracker already holds the bot's answer) and the server never crashes on a Telegram error.
+Every call goes through actions/service/messaging/telegram_client.py (the client the reminder
+scheduler and the agents' pushes use too: one retry policy, one token redaction), run in a worker
+thread so the server's event loop never waits for Telegram. Every call returns None on failure after
+the client logged it; the conversation itself is never lost (Rasa's tracker already holds the bot's
+answer) and the server never crashes on a Telegram error.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from typing import Any, Dict, List, Optional
 
-from aiogram import Bot
-from aiogram.bot.api import TelegramAPIServer
-from aiogram.utils.exceptions import RetryAfter, TelegramAPIError
-from aiogram.utils.payload import prepare_arg
+from actions.service.core.settings import Settings
+from actions.service.messaging import telegram_client
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_API_URL = "https://api.telegram.org"
-# Same policy as actions/service/messaging/telegram_client.py: a few retries on 429, only for short waits.
-MAX_RATE_LIMIT_RETRIES = 3
-MAX_RETRY_WAIT_SECONDS = 30
-REQUEST_TIMEOUT_SECONDS = 60
+DEFAULT_API_URL = Settings.telegram_api_url
+POLL_READ_MARGIN_SECONDS = 10  # a long poll's answer may take its timeout plus the network's time
 UPDATE_KINDS = ["message", "edited_message", "callback_query"]
+# Blocking calls in threads of their own: a long poll or a 429 wait must not hold the loop's default
+# executor, which Rasa uses too.
+_pool = ThreadPoolExecutor(max_workers=16, thread_name_prefix="telegram")
 
 
 class TelegramApi:
     def __init__(self, token: str, api_url: str = DEFAULT_API_URL) -> None:
+        if not telegram_client.looks_like_a_bot_token(token):
+            raise ValueError("not a bot token (digits:letters)")
         self._token = token
-        self.bot = Bot(token, server=TelegramAPIServer.from_base(api_url.rstrip("/")),
-                       timeout=REQUEST_TIMEOUT_SECONDS)
+        self._api_url = api_url.rstrip("/")
         self.failures = 0
         self.last_error = ""
 
-    async def call(self, method: str, params: Dict[str, Any], files: Optional[Dict[str, Any]] = None) -> Any:
-        """One Bot API method; the result, or None after logging why it failed."""
-        data = {key: prepare_arg(value) for key, value in params.items() if value is not None}
-        for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
-            try:
-                return await self.bot.request(method, data, files)
-            except RetryAfter as error:
-                if attempt < MAX_RATE_LIMIT_RETRIES and error.timeout <= MAX_RETRY_WAIT_SECONDS:
-                    logger.info("telegram %s rate-limited, retrying in %ss", method, error.timeout)
-                    await asyncio.sleep(error.timeout)
-                    continue
-                self._failed(method, params, f"rate-limited for {error.timeout}s")
-                return None
-            except (TelegramAPIError, asyncio.TimeoutError, OSError) as error:
-                # BotBlocked / ChatNotFound / NetworkError...: retrying will not help now.
-                self._failed(method, params, f"{type(error).__name__}: {error}")
-                return None
+    async def call(self, method: str, params: Dict[str, Any], files: Optional[Dict[str, Any]] = None,
+                   read_timeout: Optional[float] = None) -> Any:
+        """One Bot API method; the result, or None after the client logged why it failed."""
+        data = {key: value for key, value in params.items() if value is not None}
+        sent = await self._in_thread(telegram_client.call, method, data, files, token=self._token,
+                                     api_url=self._api_url, read_timeout=read_timeout)
+        if sent.ok:
+            return sent.result if sent.result is not None else True
+        self.failures += 1
+        self.last_error = f"{method}: {sent.error}"
         return None
 
-    def _failed(self, method: str, params: Dict[str, Any], reason: str) -> None:
-        reason = reason.replace(self._token, "<token>")
-        self.failures += 1
-        self.last_error = f"{method}: {reason}"
-        logger.error("telegram %s to chat %s failed: %s", method, params.get("chat_id"), reason)
+    @staticmethod
+    async def _in_thread(function: Any, *args: Any, **kwargs: Any) -> Any:
+        return await asyncio.get_running_loop().run_in_executor(_pool, partial(function, *args, **kwargs))
 
     async def send_message(self, chat_id: Any, text: str, reply_markup: Optional[dict] = None) -> Optional[dict]:
         return await self.call("sendMessage", {"chat_id": chat_id, "text": text, "reply_markup": reply_markup})
@@ -92,21 +84,20 @@ class TelegramApi:
         return bool(await self.call("deleteWebhook", {}))
 
     async def get_updates(self, offset: int, timeout: int) -> Optional[List[dict]]:
-        return await self.call("getUpdates", {"offset": offset, "timeout": timeout, "allowed_updates": UPDATE_KINDS})
+        return await self.call("getUpdates", {"offset": offset, "timeout": timeout, "allowed_updates": UPDATE_KINDS},
+                               read_timeout=timeout + POLL_READ_MARGIN_SECONDS)
 
     async def download(self, file_id: str) -> Optional[bytes]:
         """A file the customer sent (voice note), or None."""
         file = await self.call("getFile", {"file_id": file_id})
-        if not file or not file.get("file_path"):
+        if not isinstance(file, dict) or not file.get("file_path"):
             return None
-        try:
-            data = await self.bot.download_file(file["file_path"])
-            return data.getvalue()
-        except Exception as error:  # aiohttp / HTTP errors: the customer is asked to try again
-            self._failed("downloadFile", {}, f"{type(error).__name__}: {error}")
-            return None
+        data = await self._in_thread(telegram_client.download_file, file["file_path"], token=self._token,
+                                     api_url=self._api_url)
+        if data is None:
+            self.failures += 1
+            self.last_error = "downloadFile: failed"
+        return data
 
     async def close(self) -> None:
-        session = self.bot._session  # aiogram 2 creates it lazily; close only what exists
-        if session is not None and not session.closed:
-            await session.close()
+        """Nothing to close: the client keeps no session."""

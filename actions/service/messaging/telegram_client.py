@@ -1,16 +1,17 @@
-"""Proactive Telegram messages (reminders, agent replies, claim updates) through the Bot API.
+"""The one Telegram Bot API client: proactive messages (reminders, agent replies, claim updates) and,
+through bot/channels/telegram_api.py, everything the Telegram channel sends and fetches.
 
 Plain blocking HTTP with `requests`, usable from the action server, the reminder scheduler or a
 script. aiogram's `Bot` is async-only and owns an aiohttp session bound to one event loop, so using
 it from a scheduler thread or a synchronous job means creating and closing a loop and a session per
-call; `requests` needs neither. Async callers wrap a call in `asyncio.to_thread(send_message, ...)`.
+call; `requests` needs neither. Async callers run a call in a worker thread (the channel does).
 
 Every function returns a `SendResult` and never raises: a blocked bot, an unknown chat or a network
 failure is logged (without the bot token) and reported to the caller, who decides what to surface.
 Telegram's 429 answers are retried after their `retry_after`, a bounded number of times.
 
-Config (read on every call, so tests and a changed `.env` take effect):
-TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL (default https://api.telegram.org; tests use a local fake).
+Config: TELEGRAM_BOT_TOKEN, TELEGRAM_API_URL (default https://api.telegram.org; tests use a local fake),
+through the settings; a caller with a token of its own (credentials.yml) passes it.
 """
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Set
 
 import requests
 
@@ -46,11 +47,18 @@ class SendResult:
     retry_after: Optional[int] = None  # seconds Telegram asked us to wait (still rate-limited)
     message_id: Optional[int] = None
     error_code: Optional[int] = None  # Telegram's HTTP-like code: 400 chat not found, 403 blocked
+    result: Any = None  # the method's answer (a message, a list of updates, a file)
 
     @property
     def blocked(self) -> bool:
         """The customer blocked the bot or deleted the chat: pushes to it will keep failing."""
         return self.error_code == 403
+
+
+def looks_like_a_bot_token(token: str) -> bool:
+    """digits:letters without spaces, as BotFather gives it (anything else is a typo in the config)."""
+    user_id, colon, secret = (token or "").partition(":")
+    return bool(colon and user_id.isdigit() and secret) and not any(c.isspace() for c in token)
 
 
 def send_message(chat_id: int | str, text: str, reply_markup: Optional[Dict[str, Any]] = None) -> SendResult:
@@ -77,17 +85,24 @@ def send_voice(chat_id: int | str, ogg_bytes: bytes, caption: str = "") -> SendR
     return call("sendVoice", fields, files={"voice": ("voice.ogg", ogg_bytes, "audio/ogg")})
 
 
-def call(method: str, params: Dict[str, Any], files: Optional[Dict[str, Any]] = None) -> SendResult:
-    """One Bot API method, with 429 and network retries. Never raises."""
-    token = _token()
+def call(method: str, params: Dict[str, Any], files: Optional[Dict[str, Any]] = None, *,
+         token: Optional[str] = None, api_url: Optional[str] = None,
+         read_timeout: Optional[float] = None) -> SendResult:
+    """One Bot API method, with 429 and network retries. Never raises.
+
+    token and api_url default to the settings'; read_timeout is for long polls (getUpdates).
+    """
+    token = token or _token()
     if not token:
         logger.warning("telegram %s skipped: %s", method, NOT_CONFIGURED)
         return SendResult(ok=False, error=NOT_CONFIGURED)
-    url = f"{_api_url()}/bot{token}/{method}"
+    _tokens_to_redact.add(token)
+    url = f"{(api_url or _api_url()).rstrip('/')}/bot{token}/{method}"
+    timeout = (TIMEOUT_SECONDS[0], read_timeout) if read_timeout else TIMEOUT_SECONDS
     rate_limit_retries = network_retries = 0
     while True:
         try:
-            response = _post(url, params, files)
+            response = _post(url, params, files, timeout)
         except requests.RequestException as error:
             reason = _redact(f"network error: {type(error).__name__}: {error}", token)
             if network_retries < NETWORK_RETRIES:
@@ -109,13 +124,29 @@ def call(method: str, params: Dict[str, Any], files: Optional[Dict[str, Any]] = 
         return result
 
 
-def _post(url: str, params: Dict[str, Any], files: Optional[Dict[str, Any]]) -> requests.Response:
+def download_file(file_path: str, *, token: Optional[str] = None, api_url: Optional[str] = None) -> Optional[bytes]:
+    """A file a customer sent (getFile's file_path), or None after logging why not."""
+    token = token or _token()
+    if not token:
+        return None
+    _tokens_to_redact.add(token)
+    try:
+        response = requests.get(f"{(api_url or _api_url()).rstrip('/')}/file/bot{token}/{file_path}",
+                                timeout=TIMEOUT_SECONDS)
+        response.raise_for_status()
+        return response.content
+    except requests.RequestException as error:
+        logger.error("telegram file download failed: %s", _redact(f"{type(error).__name__}: {error}", token))
+        return None
+
+
+def _post(url: str, params: Dict[str, Any], files: Optional[Dict[str, Any]], timeout: Any) -> requests.Response:
     if files is None:
-        return requests.post(url, json=params, timeout=TIMEOUT_SECONDS)
+        return requests.post(url, json=params, timeout=timeout)
     # multipart/form-data: nested values (reply_markup) travel as JSON strings.
     form = {key: json.dumps(value) if isinstance(value, (dict, list)) else str(value)
             for key, value in params.items()}
-    return requests.post(url, data=form, files=files, timeout=TIMEOUT_SECONDS)
+    return requests.post(url, data=form, files=files, timeout=timeout)
 
 
 def _result_of(response: requests.Response, token: str) -> SendResult:
@@ -127,7 +158,7 @@ def _result_of(response: requests.Response, token: str) -> SendResult:
     if body.get("ok"):
         result = body.get("result")
         message_id = result.get("message_id") if isinstance(result, dict) else None
-        return SendResult(ok=True, message_id=message_id)
+        return SendResult(ok=True, message_id=message_id, result=result)
     parameters = body.get("parameters") or {}
     retry_after = parameters.get("retry_after")
     return SendResult(
@@ -151,15 +182,20 @@ def _redact(text: str, token: str) -> str:
     return text.replace(token, "<token>") if token else text
 
 
+_tokens_to_redact: Set[str] = set()  # the tokens used so far (the settings' and any from credentials.yml)
+
+
 class _RedactTokenFilter(logging.Filter):
     """urllib3 logs request paths at DEBUG level; the path holds the bot token."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        token = _token()
-        if token:
+        tokens = {_token(), *_tokens_to_redact} - {""}
+        if tokens:
             message = record.getMessage()
-            if token in message:
-                record.msg, record.args = _redact(message, token), ()
+            if any(token in message for token in tokens):
+                for token in tokens:
+                    message = _redact(message, token)
+                record.msg, record.args = message, ()
         return True
 
 

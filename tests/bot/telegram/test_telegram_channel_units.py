@@ -65,7 +65,7 @@ def test_long_lists_are_paged_and_long_payloads_kept_behind_short_keys(demo_db, 
                 assert len(button["callback_data"].encode()) <= 64
         await channel.on_callback_query(callback(next_page["callback_data"]))
         edit = bot_api.calls_of("editMessageReplyMarkup")[-1].params
-        assert edit["message_id"] == "77"  # form-encoded, as aiogram sends it
+        assert edit["message_id"] == 77  # a JSON body, as the one Telegram client sends it
         second = edit["reply_markup"]["inline_keyboard"]
         assert [b["text"] for row in second[:-1] for b in row] == ["保单 6", "保单 7", "保单 8"]
         assert second[-1][0]["text"] == "◀ 上一页"
