@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Optional
+from typing import Mapping, Optional
 
 from opencc import OpenCC
 
@@ -134,6 +134,11 @@ def language_for_turn(text: str, current: Optional[str]) -> str:
 # --- the customer's language, whatever the channel ---------------------------------------------
 
 CANTONESE_DIALECT_WORDS = ("cantonese", "yue", "粤", "粵")  # a stored dialect that means Cantonese
+
+
+def in_language(variants: Mapping[Optional[str], str], language: Optional[str]) -> str:
+    """A sentence table's variant for the language, the default language's where it has none."""
+    return variants.get(language or "", variants[DEFAULT_LANGUAGE])
 
 
 def conversation_language(slot: Optional[str]) -> str:

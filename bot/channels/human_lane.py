@@ -30,9 +30,11 @@ from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, Ou
 from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
+from actions.service.language import in_language
 from actions.service.human_lane.handoff import (
     active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket,
 )
+from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
 
 logger = logging.getLogger(__name__)
 
@@ -42,16 +44,6 @@ HUMAN, SYSTEM, BOT = "human", "system", "bot"
 ACTION_LISTEN = "action_listen"
 RESOLVED_INTENT = "EXTERNAL_human_resolved"
 HANDED_BACK_INTENT = "EXTERNAL_human_handed_back"
-
-# What a text-only channel puts before an agent's words, so every message says who wrote it.
-_AGENT_LABEL = {"zh-Hans": "人工客服", "zh-Hant": "人工客服", "yue": "人工客服", "en": "Agent"}
-_JOINED = {
-    "zh-Hans": "人工客服{agent}已接入，请讲。",
-    "zh-Hant": "人工客服{agent}已接入，請講。",
-    "yue": "人工客服{agent}已經接咗，請講。",
-    "en": "{agent} from our service team has joined. Go ahead.",
-}
-
 
 @dataclass(frozen=True)
 class LaneMessage:
@@ -63,7 +55,7 @@ class LaneMessage:
     def labelled_text(self) -> str:
         """For channels that cannot show an author: the agent's name goes before the text."""
         if self.author == HUMAN:
-            label = _AGENT_LABEL.get(self.language, _AGENT_LABEL["zh-Hans"])
+            label = in_language(AGENT_LABEL, self.language)
             return f"👩‍💼 {label} {self.agent}：{self.text}" if self.language != "en" \
                 else f"👩‍💼 {label} {self.agent}: {self.text}"
         return f"ℹ️ {self.text}"
@@ -219,7 +211,7 @@ async def send_to_customer(sender_id: str, channel: str, message: LaneMessage) -
 
 
 async def notify_joined(sender_id: str, channel: str, language: str, agent_name: str) -> bool:
-    text = _JOINED.get(language, _JOINED["zh-Hans"]).format(agent=agent_name)
+    text = in_language(JOINED, language).format(agent=agent_name)
     return await send_to_customer(sender_id, channel, LaneMessage(text, SYSTEM, agent_name, language))
 
 
@@ -243,27 +235,15 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
         await flush()
 
 
-_PLACE = {
-    "zh-Hans": "您前面还有{ahead}位，大约等{minutes}分钟。请不要挂断，也可以继续打字。",
-    "zh-Hant": "您前面還有{ahead}位，大約等{minutes}分鐘。請不要掛斷，也可以繼續打字。",
-    "yue": "您前面仲有{ahead}位，大約等{minutes}分鐘。唔好收線，都可以繼續打字。",
-    "en": "{ahead} ahead of you, about {minutes} min. Please stay; you can keep typing.",
-}
-_NEXT = {
-    "zh-Hans": "马上就到您了，请稍等。",
-    "zh-Hant": "馬上就到您了，請稍等。",
-    "yue": "即刻到您，請等等。",
-    "en": "You're next. Just a moment.",
-}
 PLACE_UPDATE_SECONDS = 60  # the issue: at most one queue update a minute
 PLACE_CHECK_SECONDS = 15
 
 
 def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
     if position <= 1:
-        return _NEXT.get(language, _NEXT["zh-Hans"])
+        return in_language(NEXT, language)
     minutes = max(1, round(wait_seconds / 60))
-    return _PLACE.get(language, _PLACE["zh-Hans"]).format(ahead=position - 1, minutes=minutes)
+    return in_language(PLACE, language).format(ahead=position - 1, minutes=minutes)
 
 
 class QueueNotifier:

@@ -26,59 +26,22 @@ from actions.service.language import detect_language
 from actions.service.core.settings import get_settings
 from bot.channels.customer_input import clean_metadata, clean_text, is_internal_intent, sender_id_problem
 from bot.channels.human_lane import SocketIOLine, relaying
+from bot.channels.phrases import BAD_REQUEST, POLITE
 
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE_CHARS = 1000  # longer texts are cut: nobody types more to a hotline bot
 
-_POLITE = {
-    "slow_down": {
-        "zh-Hans": "您发得有点快，请稍等一下再发。",
-        "zh-Hant": "您發得有點快，請稍等一下再發。",
-        "yue": "您打得有啲快，請等一陣先再發。",
-        "en": "You're sending messages a little fast. Please wait a moment.",
-    },
-    "empty": {
-        "zh-Hans": "请说说您需要什么帮助。Please tell me what you need.",
-    },
-    "type_question": {
-        "zh-Hans": "请直接打字告诉我您的问题。",
-        "zh-Hant": "請直接打字告訴我您的問題。",
-        "yue": "請直接打字話我知您嘅問題。",
-        "en": "Please type your question.",
-        None: "请直接打字告诉我您的问题。Please type your question.",
-    },
-    "failed": {
-        "zh-Hans": "抱歉，系统刚才出了点问题。请再说一次，或者说“转人工”。",
-        "zh-Hant": "抱歉，系統剛才出了點問題。請再說一次，或者說「轉人工」。",
-        "yue": "唔好意思，系統頭先有啲問題。請再講一次，或者講「轉人工」。",
-        "en": "Sorry, something went wrong on our side. Please try again, or say \"human\".",
-    },
-}
-
-
 def polite(kind: str, text: Optional[str]) -> str:
-    variants = _POLITE[kind]
+    variants = POLITE[kind]
     language = detect_language(text or "")
     if language is None:  # the text does not tell: both languages where the kind has them
         return variants.get(None, variants["zh-Hans"])
     return variants.get(language, variants["zh-Hans"])
 
 
-# Answers to a request that is not a chat message at all: we cannot tell the language, so both.
-_BAD_REQUEST = {
-    "not_json": "请用 JSON 发送：{\"sender\": \"…\", \"message\": \"…\"}。"
-                "Please send JSON: {\"sender\": \"…\", \"message\": \"…\"}.",
-    "missing": "请在 sender 里写上对话编号。Please name the conversation in \"sender\".",
-    "too_long": "对话编号太长了，请用 128 个字符以内的编号。The sender id is too long. Please use at most 128 characters.",
-    "not_text": "请用文字写对话编号。Please write the sender id as text.",
-    "bad_metadata": "请把 metadata 写成一个 JSON 对象。Please send \"metadata\" as a JSON object.",
-    "slow_down": "您发得有点快，请稍等一下再发。You're sending messages a little fast. Please wait a moment.",
-}
-
-
 def bad_request(problem: str, status: int = 400) -> HTTPResponse:
-    return response.json({"error": problem, "message": _BAD_REQUEST[problem]}, status=status)
+    return response.json({"error": problem, "message": BAD_REQUEST[problem]}, status=status)
 
 
 def client_ip(request: Optional[Request]) -> str:

@@ -26,8 +26,10 @@ from sanic.response import HTTPResponse
 
 from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_digits_in_text
+from actions.service.language import in_language
 from bot.channels.human_lane import relaying
-from bot.channels.rate_limited import _POLITE, TokenBucketLimiter, client_ip, client_limiter, guard
+from bot.channels.phrases import POLITE
+from bot.channels.rate_limited import TokenBucketLimiter, client_ip, client_limiter, guard
 from voice.asr import get_recognizer
 from voice.audio import AudioError
 from voice.voice_message import answer_voice_message, polite_reply, reply_audio
@@ -135,7 +137,7 @@ async def _refusal(kind: str, sender_id: str, preference: Callable, status: Opti
     except Exception:  # a tracker store hiccup must not turn a polite refusal into a 500
         language = None
     # A failed turn apologizes with the chat channels' own words.
-    text = _POLITE["failed"].get(language or "", _POLITE["failed"]["zh-Hans"]) if kind == "failed" else ""
+    text = in_language(POLITE["failed"], language) if kind == "failed" else ""
     spoken = await polite_reply(kind, language, text=text)
     return response.json({"error": kind, "message": spoken["text"], "transcript": "", "language": None,
                           "messages": [spoken]}, status=status or STATUS_FOR.get(kind, 400), headers=NO_STORE)

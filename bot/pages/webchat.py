@@ -32,6 +32,7 @@ from sanic.response import HTTPResponse
 from actions.service.constants import LANGUAGES
 from actions.service.language import text_language
 from bot.channels.rate_limited import TokenBucketLimiter
+from bot.pages.phrases import SPEAK_REFUSALS
 from voice.audio import AudioError, encode_ogg_opus
 from voice.tts import TTSError, synthesize_async, voice_for
 from voice.voice_message import spoken_text
@@ -67,24 +68,6 @@ ASSET_HEADERS = {**_SECURITY_HEADERS, "Cache-Control": "no-cache"}
 VENDOR_HEADERS = {**_SECURITY_HEADERS, "Cache-Control": "public, max-age=31536000, immutable"}
 NO_STORE = {**_SECURITY_HEADERS, "Cache-Control": "no-store"}
 
-_SPEAK_REFUSALS = {
-    "bad_request": {
-        "zh-Hans": "没有可以朗读的文字。", "zh-Hant": "沒有可以朗讀的文字。",
-        "yue": "冇可以讀出嚟嘅文字。", "en": "There is no text to read aloud.",
-    },
-    "too_long": {
-        "zh-Hans": "这段文字太长，不能朗读。", "zh-Hant": "這段文字太長，不能朗讀。",
-        "yue": "段文字太長，讀唔到。", "en": "This text is too long to read aloud.",
-    },
-    "busy": {
-        "zh-Hans": "请稍等一下再按朗读。", "zh-Hant": "請稍等一下再按朗讀。",
-        "yue": "請等一陣先再撳朗讀。", "en": "Please wait a moment before reading aloud again.",
-    },
-    "no_voice": {
-        "zh-Hans": "暂时不能朗读，请看文字。", "zh-Hant": "暫時不能朗讀，請看文字。",
-        "yue": "暫時讀唔到，請睇文字。", "en": "Reading aloud is not available right now. Please read the text.",
-    },
-}
 _SPEAK_STATUS = {"bad_request": 400, "too_long": 413, "busy": 429, "no_voice": 503}
 
 
@@ -121,7 +104,7 @@ def speak_request(body: bytes) -> Tuple[Optional[Dict[str, Any]], Optional[str]]
 
 
 def refusal(kind: str, language: Optional[str]) -> HTTPResponse:
-    variants = _SPEAK_REFUSALS[kind]
+    variants = SPEAK_REFUSALS[kind]
     return response.json({"error": kind, "message": variants.get(language or "", variants["zh-Hans"])},
                          status=_SPEAK_STATUS[kind], headers=NO_STORE)
 
