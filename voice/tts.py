@@ -112,12 +112,12 @@ class CircuitBreaker:
 
     def __init__(self, seconds: Optional[float] = None) -> None:
         self._seconds = seconds
+        self._open_until = 0.0
 
     @property
     def seconds(self) -> float:
         """The pause after a failure: ANXIN_TTS_BREAKER_SECONDS unless given."""
         return get_settings().tts_breaker_seconds if self._seconds is None else self._seconds
-        self._open_until = 0.0
 
     @property
     def is_open(self) -> bool:
