@@ -44,6 +44,15 @@ def speaks(speech) -> bool:
     return speech.audio.size > speech.sample_rate * 0.3 and float(np.abs(speech.audio).max()) > 0.05
 
 
+def test_a_new_breaker_is_closed_and_pauses_for_the_configured_seconds(monkeypatch):
+    monkeypatch.setenv("ANXIN_TTS_BREAKER_SECONDS", "7")
+    get_settings.cache_clear()
+    breaker = tts.CircuitBreaker()
+    assert not breaker.is_open and breaker.seconds == 7
+    breaker.trip()
+    assert breaker.is_open
+
+
 def test_falls_back_to_espeak_and_opens_the_breaker(tts_cache, monkeypatch):
     tts.edge_breaker.reset()
     # These machines cannot reach Microsoft's service; elsewhere, point edge-tts at a closed port.
