@@ -80,6 +80,12 @@ class Settings:
     client_messages_per_minute: float = 120
     client_burst: int = 60
     trusted_proxies: Tuple[str, ...] = ()
+    # Many Rasa servers (issue 14; bot/serve.py turns these into Rasa's endpoints). Empty: the embedded
+    # default, an in-memory lock store and no event broker, so `make run` needs no other service.
+    lock_store_url: str = ""  # redis://[:password@]host:6379/db -> Rasa's RedisLockStore
+    event_broker_url: str = ""  # amqp://user:password@host:5672/vhost -> Rasa's Pika event broker
+    event_queue: str = "anxin_events"  # the durable RabbitMQ queue every conversation event goes to
+    sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
 
 
 @lru_cache(maxsize=1)
@@ -105,4 +111,8 @@ def get_settings() -> Settings:
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
+        lock_store_url=os.environ.get("ANXIN_LOCK_STORE_URL", "").strip(),
+        event_broker_url=os.environ.get("ANXIN_EVENT_BROKER_URL", "").strip(),
+        event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
+        sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
     )
