@@ -121,8 +121,9 @@ class Moodbot:
     def start(self, timeout: float = 600) -> "Moodbot":
         rasa = [sys.executable, "-m", "rasa"]
         env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        subprocess.run([*rasa, "init", "--no-prompt", "--init-dir", str(self.workdir)], cwd=self.workdir, env=env,
-                       check=True, capture_output=True)
+        if not list(self.workdir.glob("models/*.tar.gz")):  # trained once per directory
+            subprocess.run([*rasa, "init", "--no-prompt", "--init-dir", str(self.workdir)], cwd=self.workdir,
+                           env=env, check=True, capture_output=True)
         log = open(self.workdir / "rasa.log", "ab")
         self.process = subprocess.Popen([*rasa, "run", "--port", str(self.port), "--interface", "127.0.0.1",
                                          "--model", "models"], cwd=self.workdir, env=env, stdout=log,
