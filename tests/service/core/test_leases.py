@@ -3,14 +3,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-import pytest
 
 from actions.service.core.leases import hold_lease, release_lease
 
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_db(request):
-    return request.getfixturevalue("demo_db" if request.param == "sqlite" else "postgres_db")
 
 
 def test_one_holder_until_it_expires_or_is_released(any_db):
