@@ -99,7 +99,6 @@ def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
     assert asyncio.run(notifier.tell_changes()) == 0  # no change, no message
 
 
-
 def test_two_notifiers_on_two_servers_tell_each_customer_once(any_db):
     _agent_online()
     now = [datetime.utcnow()]

@@ -3,9 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-
 from actions.service.core.leases import hold_lease, release_lease
-
 
 
 def test_one_holder_until_it_expires_or_is_released(any_db):
