@@ -7,7 +7,7 @@ MODEL := models/anxin.tar.gz
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench install validate clean system-packages install-whisper
+.PHONY: run test train chat bench cluster install validate clean system-packages install-whisper
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
@@ -20,6 +20,10 @@ test: install install-whisper $(MODEL)  ## every test: data validation, unit, NL
 
 train: install $(MODEL)
 
+cluster: install $(MODEL)  ## 2 Rasa + 2 action servers behind HAProxy on local PostgreSQL, Redis, RabbitMQ (issue 14)
+	scripts/install_system_packages.sh cluster
+	$(ENV) scripts/cluster.sh
+
 chat: install $(MODEL)  ## a conversation in the terminal
 	$(ENV) scripts/run.sh shell
 
@@ -29,6 +33,7 @@ bench: install install-whisper $(MODEL) ## accuracy per language, REST latency a
 	$(ENV) python -m tests.bench_voice
 	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
+	$(ENV) python -m tests.bench_load  # closed-loop REST load: Anxin beside a stock moodbot (issue 14)
 
 install: system-packages $(VENV)/.installed  ## ensure_env also adds new secrets to an existing .env
 	$(VENV)/bin/python scripts/ensure_env.py

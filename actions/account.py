@@ -12,7 +12,7 @@ from actions.common import (button, customer_id_of, interaction_of, is_clear_yes
                             transcript_of)
 from actions.service.customers.accounts import change_phone, phone_in_use
 from actions.service.formatting import money
-from actions.service.human_lane.handoff import open_handoff_ticket
+from actions.service.human_lane.handoff import handoff_backend
 from actions.service.customers.identity import normalize_phone
 from actions.service.policies.loans import LOAN_INTEREST_RATE, REFERRED, apply_for_loan, loanable_policies, max_loan
 from actions.service.numbers import parse_amount
@@ -144,7 +144,7 @@ class ActionApplyLoan(VerifiedAction):
             return clear
         decision = apply_for_loan(customer_id, policy, amount)
         if decision.status == REFERRED:
-            ticket = open_handoff_ticket(
+            ticket = handoff_backend().open(
                 interaction_of(tracker), "policy_loan_over_threshold", transcript_of(tracker),
                 summary=f"policy loan {decision.reference}: {policy} {money(amount)}",
             )

@@ -13,7 +13,7 @@ from actions.common import button, consecutive_fallbacks, intent_of, interaction
 from actions.service.human_lane.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
     callback_due_at, offered_choices
 from actions.service.formatting import date_and_time
-from actions.service.human_lane.handoff import open_handoff_ticket, schedule_callback, service_open
+from actions.service.human_lane.handoff import handoff_backend, schedule_callback, service_open
 from actions.service.core.interactions import FALLBACK, record_service_event
 
 _CALLBACK_TITLES = {
@@ -45,9 +45,9 @@ class ActionHandoff(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         # Why: request_human, or the request that could not be finished here (e.g. a claim with no policy).
         reason = intent_of(tracker) or "request_human"
-        ticket = open_handoff_ticket(interaction_of(tracker), reason, transcript_of(tracker),
-                                     summary=tracker.latest_message.get("text") or "",
-                                     caller_phone=tracker.get_slot("phone"))
+        ticket = handoff_backend().open(interaction_of(tracker), reason, transcript_of(tracker),
+                                        summary=tracker.latest_message.get("text") or "",
+                                        caller_phone=tracker.get_slot("phone"))
         events: List[EventType] = [SlotSet("pending_request", None)]
         if tracker.active_loop_name:
             events += [ActiveLoop(None), SlotSet("requested_slot", None)]

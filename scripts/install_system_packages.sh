@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the product needs, installed only when their program is missing, so a machine
 # that has them does nothing (and needs no root). Each line: <program on PATH, or a file> <Debian package>.
+# HAProxy only with the argument `cluster`: `make run` and `make test` never need it.
 set -euo pipefail
 NEEDED=(
   "ffmpeg ffmpeg"          # voice: decode any audio container, OGG/Opus for voice notes
@@ -10,6 +11,10 @@ NEEDED=(
   "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc fonts-wqy-microhei"        # screenshots: Chinese text
   "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf fonts-noto-color-emoji"  # screenshots: 🔊 and 🧑‍💼
 )
+# `scripts/install_system_packages.sh cluster` (make cluster): the load balancer in front of the servers.
+if [ "${1:-}" = "cluster" ]; then
+  NEEDED+=("haproxy haproxy")
+fi
 missing=()
 for entry in "${NEEDED[@]}"; do
   read -r program package <<<"$entry"

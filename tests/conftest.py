@@ -67,3 +67,9 @@ def postgres_db(monkeypatch):
         yield url
         db.get_engine(url).dispose()
         clear_service_caches()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_db(request):
+    """The seeded SQLite file, then a throwaway PostgreSQL database (skipped where no server runs)."""
+    return request.getfixturevalue("demo_db" if request.param == "sqlite" else "postgres_db")

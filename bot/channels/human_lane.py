@@ -9,19 +9,24 @@ The other way, an agent's reply (or "agent joined/left") goes out on the custome
 through a `CustomerLine`, one per channel kind:
 - socket.io (the web chat page): an emit into the conversation's room, labelled with its author;
 - channels with a push output (Telegram): the channel's output, the agent's name before the text;
-- request/response channels (REST, voice messages): an outbox handed over with the next answer;
+- request/response channels (REST, voice messages): an outbox handed over with the next answer
+  (in the database, so the next answer may come from any Rasa server);
 - a live phone call registers its own line for as long as the call lasts (spoken by TTS).
 
 `resume_bot` ends the handoff: ConversationResumed, then an external intent that lets the bot say
 the agent has left and, after a resolved ticket, ask for the 1-5 rating once.
+
+Several Rasa servers (issue 14): nothing here lives in one server's memory but the live lines of
+calls and socket.io rooms that server holds. Tickets, messages and the outbox are in the database;
+the queue notifier runs in every server but works only while it holds the database lease, and each
+place update is claimed in the database before it is sent.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Text
 
 from sanic import Blueprint
@@ -31,10 +36,10 @@ from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import in_language
-from actions.service.human_lane.handoff import (
-    active_ticket_for_sender, add_message, queue, queue_positions, withdraw_ticket,
-)
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
+from actions.service.core.leases import hold_lease, holder_name, release_lease
+from actions.service.human_lane import outbox
+from actions.service.human_lane.handoff import active_ticket_for_sender, claim_place_updates, handoff_backend
 
 logger = logging.getLogger(__name__)
 
@@ -103,22 +108,17 @@ class PushLine:
 
 
 class Outbox:
-    """Request/response channels cannot push: messages wait here and go out with the next answer.
+    """Request/response channels cannot push: messages wait and go out with the next answer.
 
-    In the memory of this Rasa server: with several servers behind a balancer, use sticky sessions
-    for REST clients (the ticket's messages are in the database either way).
+    Kept by the service layer in the database (actions.service.human_lane.outbox), so the answer
+    that carries them may come from any Rasa server behind the balancer.
     """
 
-    def __init__(self) -> None:
-        self._waiting: Dict[str, List[Dict[str, Any]]] = defaultdict(list)
-
     def put(self, sender_id: str, message: Dict[str, Any]) -> None:
-        waiting = self._waiting[sender_id]
-        waiting.append(message)
-        del waiting[:-50]  # a customer who never comes back does not grow the server
+        outbox.put(sender_id, message)
 
     def take(self, sender_id: str) -> List[Dict[str, Any]]:
-        return self._waiting.pop(sender_id, [])
+        return outbox.take(sender_id)
 
 
 OUTBOX = Outbox()
@@ -132,7 +132,8 @@ class OutboxOutput(CollectingOutputChannel):
         self.outbox, self.sender_id = outbox, sender_id
 
     async def _persist_message(self, message: Dict[Text, Any]) -> None:
-        self.outbox.put(self.sender_id, {k: v for k, v in message.items() if k != "recipient_id"})
+        kept = {k: v for k, v in message.items() if k != "recipient_id"}
+        await asyncio.to_thread(self.outbox.put, self.sender_id, kept)
 
 
 class OutboxLine:
@@ -140,8 +141,8 @@ class OutboxLine:
         self.outbox = outbox
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
-        self.outbox.put(sender_id, {"text": message.labelled_text(),
-                                    "metadata": {"author": message.author, "agent": message.agent}})
+        await asyncio.to_thread(self.outbox.put, sender_id, {
+            "text": message.labelled_text(), "metadata": {"author": message.author, "agent": message.agent}})
         return True
 
     def output_channel(self, sender_id: str) -> OutputChannel:
@@ -184,18 +185,17 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
 
     async def relay_or_handle(message: UserMessage) -> None:
         sender_id, text = str(message.sender_id), message.text if isinstance(message.text, str) else ""
-        for waiting in OUTBOX.take(sender_id):  # what the agent said since this customer last wrote
-            await _hand_over(message.output_channel, sender_id, waiting)
+        for waiting in await asyncio.to_thread(OUTBOX.take, sender_id):  # what the agent said since
+            await _hand_over(message.output_channel, sender_id, waiting)  # this customer last wrote
         ticket = await asyncio.to_thread(active_ticket_for_sender, sender_id)
         if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
-            await asyncio.to_thread(withdraw_ticket, ticket.id)
-            await asyncio.to_thread(add_message, ticket.id, "system", "customer restarted the conversation")
+            await asyncio.to_thread(handoff_backend().withdraw, ticket.id)
             ticket = None
         if ticket is None:
             await on_new_message(message)
             return
         if text.strip():
-            await asyncio.to_thread(add_message, ticket.id, "customer", text)
+            await asyncio.to_thread(handoff_backend().customer_message, ticket.id, text)
             logger.info("relayed a message of sender %s to ticket %s", mask_digits_in_text(sender_id), ticket.id)
 
     return relay_or_handle
@@ -237,6 +237,8 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
 
 PLACE_UPDATE_SECONDS = 60  # the issue: at most one queue update a minute
 PLACE_CHECK_SECONDS = 15
+NOTIFIER_LEASE = "queue_place_notifier"
+NOTIFIER_LEASE_SECONDS = 3 * PLACE_CHECK_SECONDS  # a dead holder's server is replaced within a minute
 
 
 def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
@@ -247,41 +249,38 @@ def place_in_queue_text(language: str, position: int, wait_seconds: float) -> st
 
 
 class QueueNotifier:
-    """Tells each waiting customer their new place when it changes, at most once a minute."""
+    """Tells each waiting customer their new place when it changes, at most once a minute.
 
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+    Every Rasa server runs one; only the holder of the database lease works, and each update is
+    claimed in the database before it goes out, so a customer never hears the same update twice.
+    """
+
+    def __init__(self, clock: Callable[[], datetime] = datetime.utcnow, holder: str = "") -> None:
         self.clock = clock
-        self._told: Dict[int, tuple] = {}  # ticket -> (position, when)
+        self.holder = holder or holder_name()
 
     async def tell_changes(self) -> int:
-        told = 0
-        waiting = [t for t in await asyncio.to_thread(queue) if t.status == "waiting"]
-        places = await asyncio.to_thread(queue_positions)
-        for ticket in waiting:
-            if ticket.id not in places:
-                continue
-            position, wait = places[ticket.id]
-            previous = self._told.get(ticket.id)
-            if previous is None:  # the bot told the first place at handoff
-                self._told[ticket.id] = (position, self.clock())
-                continue
-            if position == previous[0] or self.clock() - previous[1] < PLACE_UPDATE_SECONDS:
-                continue
+        if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, NOTIFIER_LEASE_SECONDS, self.clock()):
+            return 0
+        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=PLACE_UPDATE_SECONDS), self.clock())
+        for ticket, position, wait in due:
             text = place_in_queue_text(ticket.language, position, wait)
             await send_to_customer(ticket.sender_id, ticket.channel, LaneMessage(text, SYSTEM, "", ticket.language))
-            self._told[ticket.id] = (position, self.clock())
-            told += 1
-        current = {t.id for t in waiting}
-        self._told = {k: v for k, v in self._told.items() if k in current}
-        return told
+        return len(due)
 
     async def run_forever(self) -> None:
-        while True:
-            await asyncio.sleep(PLACE_CHECK_SECONDS)
+        try:
+            while True:
+                await asyncio.sleep(PLACE_CHECK_SECONDS)
+                try:
+                    await self.tell_changes()
+                except Exception:  # a database hiccup must not end the updates for everyone
+                    logger.exception("queue updates failed; trying again")
+        finally:  # a clean stop hands the job to another server at once (else it expires)
             try:
-                await self.tell_changes()
-            except Exception:  # a database hiccup must not end the updates for everyone
-                logger.exception("queue updates failed; trying again")
+                await asyncio.to_thread(release_lease, NOTIFIER_LEASE, self.holder)
+            except Exception:
+                logger.warning("could not release the queue notifier's lease; it will expire")
 
 
 class HumanLaneChannel(InputChannel):

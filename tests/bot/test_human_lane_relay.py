@@ -6,6 +6,7 @@ recorder standing in for Rasa, because what is tested is what reaches Rasa and w
 from __future__ import annotations
 
 import asyncio
+from datetime import datetime, timedelta
 from typing import List
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -82,7 +83,7 @@ def test_english_labels_and_notices():
 
 def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
     _agent_online()
-    now = [1000.0]
+    now = [datetime.utcnow()]
     notifier = QueueNotifier(clock=lambda: now[0])
     first, second = _ticket_for("first"), _ticket_for("second")
     assert asyncio.run(notifier.tell_changes()) == 0  # the bot told both their place at handoff
@@ -91,8 +92,24 @@ def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
     agent_id = _login("duty", "a long test password").agent.id
     assert take_ticket(first.id, agent_id)           # the first is taken: the second moves up
     assert asyncio.run(notifier.tell_changes()) == 0  # ...but was told less than a minute ago
-    now[0] += 61
+    now[0] += timedelta(seconds=61)
     assert asyncio.run(notifier.tell_changes()) == 1
     assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，请稍等。"]
-    now[0] += 61
+    now[0] += timedelta(seconds=61)
     assert asyncio.run(notifier.tell_changes()) == 0  # no change, no message
+
+
+def test_two_notifiers_on_two_servers_tell_each_customer_once(any_db):
+    _agent_online()
+    now = [datetime.utcnow()]
+    servers = [QueueNotifier(clock=lambda: now[0], holder=name) for name in ("rasa-1", "rasa-2")]
+    first, _ = _ticket_for("ahead"), _ticket_for("behind")
+    assert [asyncio.run(n.tell_changes()) for n in servers] == [0, 0]
+    from actions.service.human_lane.agents import login as _login
+    from actions.service.human_lane.handoff import take_ticket
+    assert take_ticket(first.id, _login("duty", "a long test password").agent.id)
+    now[0] += timedelta(seconds=61)
+    assert sum(asyncio.run(n.tell_changes()) for n in servers) == 1
+    assert [m["text"] for m in OUTBOX.take("behind")] == ["ℹ️ 马上就到您了，请稍等。"]
+    now[0] += timedelta(seconds=61)  # the holder's lease lapses: the other server takes over, nothing new to say
+    assert sum(asyncio.run(n.tell_changes()) for n in reversed(servers)) == 0

@@ -42,3 +42,56 @@ def test_an_api_without_a_token_does_not_start(environment):
                                       "--credentials", "--endpoints", "-p", "-m", "--"])
 def test_ordinary_options_are_not_mistaken_for_secrets(argument):
     assert not serve.names_a_setting_from_the_environment(argument)
+
+
+@pytest.fixture
+def endpoint_variables(monkeypatch):
+    """What bot/endpoints.yml expands (scripts/env.sh and .env set them in a real start)."""
+    for name, value in {"ACTION_SERVER_URL": "http://127.0.0.1:5055/webhook", "ANXIN_ACTION_SECRET": "x",
+                        "ANXIN_TRACKER_STORE_URL": "sqlite:///tracker.db"}.items():
+        monkeypatch.setenv(name, value)
+    return monkeypatch
+
+
+def test_without_scale_out_settings_the_endpoints_file_decides(endpoint_variables):
+    monkeypatch = endpoint_variables
+    for name in ("ANXIN_LOCK_STORE_URL", "ANXIN_EVENT_BROKER_URL"):
+        monkeypatch.delenv(name, raising=False)
+    clear_service_caches()
+    endpoints = serve.read_endpoints_with_settings(serve.AvailableEndpoints, "bot/endpoints.yml")
+    assert endpoints.lock_store.type == "in_memory" and endpoints.event_broker is None
+    clear_service_caches()
+
+
+def test_redis_lock_store_and_pika_broker_come_from_settings(endpoint_variables):
+    monkeypatch = endpoint_variables
+    monkeypatch.setenv("ANXIN_LOCK_STORE_URL", "redis://:p%40ss@redis.internal:6380/3")
+    monkeypatch.setenv("ANXIN_EVENT_BROKER_URL", "amqp://anxin:s3cret@mq.internal:5673/prod")
+    monkeypatch.setenv("ANXIN_EVENT_QUEUE", "analytics")
+    clear_service_caches()
+    endpoints = serve.read_endpoints_with_settings(serve.AvailableEndpoints, "bot/endpoints.yml")
+    lock = endpoints.lock_store
+    assert (lock.type, lock.url, lock.kwargs["port"], lock.kwargs["db"], lock.kwargs["password"]) == \
+        ("redis", "redis.internal", 6380, 3, "p@ss")
+    broker = endpoints.event_broker
+    assert broker.type == "pika" and broker.kwargs["queues"] == ["analytics"]
+    assert (broker.kwargs["username"], broker.kwargs["password"], broker.kwargs["port"]) == ("anxin", "s3cret", 5673)
+    assert endpoints.tracker_store.type == "bot.tracker_store.RedactingSQLTrackerStore"  # the rest stays
+    clear_service_caches()
+
+
+def test_more_workers_without_a_shared_lock_store_refuse_to_start(monkeypatch):
+    monkeypatch.setenv("SANIC_WORKERS", "2")
+    monkeypatch.delenv("ANXIN_LOCK_STORE_URL", raising=False)
+    clear_service_caches()
+    with pytest.raises(SystemExit, match="ANXIN_LOCK_STORE_URL"):
+        serve.main(["--enable-api"])
+    clear_service_caches()
+
+
+def test_a_mistyped_scale_out_url_stops_the_start(monkeypatch):
+    monkeypatch.setenv("ANXIN_LOCK_STORE_URL", "localhost:6379")
+    clear_service_caches()
+    with pytest.raises(ValueError, match="redis://"):
+        serve.main(["--enable-api"])
+    clear_service_caches()

@@ -279,6 +279,10 @@ class HandoffTicket(InteractionColumns, Base):
     first_response_at = Column(DateTime, nullable=True)
     resolved_at = Column(DateTime, nullable=True)
     updated_at = Column(DateTime, nullable=True, index=True)  # every change: the console's change marker
+    # The last place in the queue the customer was told, and when (issue 14: any server's notifier
+    # reads it, so a customer hears one update a minute however many servers run).
+    place_told = Column(Integer, nullable=True)
+    place_told_at = Column(DateTime, nullable=True)
 
 
 class ChangeRecord(Base):
@@ -522,3 +526,24 @@ class HandoffMessage(Base):
     agent_id = Column(ForeignKey("agents.id"), nullable=True)
     created_at = Column(DateTime, default=datetime.utcnow)
     __table_args__ = (Index("ix_handoff_messages_ticket_id", "ticket_id", "id"),)
+
+
+class LaneOutbox(Base):
+    """What an agent (or the bot, after a handoff) said to a customer on a channel that cannot push
+    (REST, voice messages): it waits here and goes out with the customer's next answer, whichever
+    Rasa server answers it. Deleted once handed over."""
+
+    __tablename__ = "lane_outbox"
+    id = Column(Integer, primary_key=True)
+    sender_id = Column(String(128), nullable=False, index=True)
+    message = Column(Text, nullable=False)  # JSON: text, metadata, buttons... as Rasa's REST answer has them
+    created_at = Column(DateTime, default=datetime.utcnow)
+
+
+class Lease(Base):
+    """A job that one process of many should run at a time (the queue-place notifier): who holds it, until when."""
+
+    __tablename__ = "leases"
+    name = Column(String(60), primary_key=True)
+    holder = Column(String(120), nullable=False)
+    expires_at = Column(DateTime, nullable=False)

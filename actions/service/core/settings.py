@@ -147,6 +147,12 @@ class Settings:
     voice_reply_dir: Path = PROJECT_ROOT / "var" / "voice-replies"
     voice_reply_ttl: float = 3600
     voice_preload: bool = True
+    # Many Rasa servers (issue 14; bot/serve.py turns these into Rasa's endpoints). Empty: the embedded
+    # default, an in-memory lock store and no event broker, so `make run` needs no other service.
+    lock_store_url: str = ""  # redis://[:password@]host:6379/db -> Rasa's RedisLockStore
+    event_broker_url: str = ""  # amqp://user:password@host:5672/vhost -> Rasa's Pika event broker
+    event_queue: str = "anxin_events"  # the durable RabbitMQ queue every conversation event goes to
+    sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
 
 
 @lru_cache(maxsize=1)
@@ -205,4 +211,8 @@ def get_settings() -> Settings:
         voice_reply_dir=Path(os.environ.get("ANXIN_VOICE_REPLY_DIR", PROJECT_ROOT / "var" / "voice-replies")),
         voice_reply_ttl=float(os.environ.get("ANXIN_VOICE_REPLY_TTL", "3600")),
         voice_preload=os.environ.get("ANXIN_VOICE_PRELOAD", "1") == "1",
+        lock_store_url=os.environ.get("ANXIN_LOCK_STORE_URL", "").strip(),
+        event_broker_url=os.environ.get("ANXIN_EVENT_BROKER_URL", "").strip(),
+        event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
+        sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
     )

@@ -22,11 +22,14 @@ Every handoff, seniors' included, is a `handoff` service event for analytics; no
 bot failure (only `fallback` events are).
 
 Backends: the embedded console (`ConsoleBackend`, this module's functions over our database) is the
-default `HandoffBackend`. Another desk can be plugged in by implementing the same four calls: for a
+default `HandoffBackend`; every caller goes through `handoff_backend()` (the actions open tickets, the
+channels' relay writes customer lines and withdraws, the console writes agent lines and resolves; the
+console's own take, notes and notices belong to the embedded desk). Another desk can be plugged in by
+implementing the same five calls: for a
 Chatwoot inbox, `open` creates the conversation through the Agent Bot API in status `pending`
 and toggles it to `open` (toggle_status) so it reaches the agents, `customer_message` posts an
-incoming message, Chatwoot's webhook calls `agent_message` for agents' replies, and its
-conversation_resolved event calls `resolve`.
+incoming message, Chatwoot's webhook calls `agent_message` for agents' replies, its
+conversation_resolved event calls `resolve`, and `withdraw` resolves it when the customer starts over.
 
 All times are naive UTC; functions take `now` so tests can move the clock.
 """
@@ -376,6 +379,42 @@ def queue_positions(now: Optional[datetime] = None) -> Dict[int, Tuple[int, int]
     return positions
 
 
+def claim_place_updates(every: timedelta, now: Optional[datetime] = None) -> List[Tuple[TicketView, int, int]]:
+    """Waiting tickets whose customer should hear their new place now, as (ticket, position, wait seconds).
+
+    Due: the place changed since the customer was last told and that was at least `every` ago. A
+    ticket never told before is only noted (the bot told the first place at handoff). Each update is
+    claimed by a conditional UPDATE before it is returned, so of two notifiers on two servers only one
+    gets it: a customer hears one update, not two.
+    """
+    now = now or datetime.utcnow()
+    places = queue_positions(now)
+    if not places:
+        return []
+    due_ids = []
+    with session_scope() as session:
+        rows = (session.query(HandoffTicket.id, HandoffTicket.place_told, HandoffTicket.place_told_at)
+                .filter(HandoffTicket.id.in_(places), HandoffTicket.status == WAITING).all())
+        for ticket_id, told, told_at in rows:
+            position = places[ticket_id][0]
+            first_sight = told is None or told_at is None
+            if not first_sight and (position == told or now - told_at < every):
+                continue
+            claimed = session.execute(
+                update(HandoffTicket)
+                .where(HandoffTicket.id == ticket_id,
+                       HandoffTicket.place_told_at.is_(None) if told_at is None else HandoffTicket.place_told_at == told_at)
+                .values(place_told=position, place_told_at=now).execution_options(synchronize_session=False))
+            if claimed.rowcount == 1 and not first_sight:
+                due_ids.append(ticket_id)
+    due = []
+    for ticket_id in due_ids:
+        view = get_ticket(ticket_id, now=now)
+        if view is not None:
+            due.append((view, *places[ticket_id]))
+    return due
+
+
 def position_in_queue(ticket_id: int, now: Optional[datetime] = None) -> Tuple[int, int]:
     """(1-based place among the waiting tickets of its language, estimated wait in seconds); (0, 0) if not waiting."""
     return queue_positions(now).get(ticket_id, (0, 0))
@@ -553,6 +592,8 @@ class HandoffBackend(Protocol):
 
     def resolve(self, ticket_id: int, agent_id: int, outcome: str = RESOLVED) -> Optional[TicketView]: ...
 
+    def withdraw(self, ticket_id: int) -> bool: ...
+
 
 class ConsoleBackend:
     """The embedded default: tickets and messages in our own database, answered in the built-in console."""
@@ -570,9 +611,19 @@ class ConsoleBackend:
     def resolve(self, ticket_id: int, agent_id: int, outcome: str = RESOLVED) -> Optional[TicketView]:
         return resolve_ticket(ticket_id, agent_id, outcome)
 
+    def withdraw(self, ticket_id: int) -> bool:
+        withdrawn = withdraw_ticket(ticket_id)
+        if withdrawn:
+            add_message(ticket_id, "system", "customer restarted the conversation")
+        return withdrawn
+
 
 def handoff_backend() -> HandoffBackend:
-    """The backend in use: the embedded console (a Chatwoot backend would be chosen here from settings)."""
+    """The backend in use: the embedded console (a Chatwoot backend would be chosen here from settings).
+
+    Every caller opens tickets and writes customer and agent lines through it (the handoff and
+    account actions, the channels' relay, the console), so another desk is plugged in here alone.
+    """
     return ConsoleBackend()
 
 
