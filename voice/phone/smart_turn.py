@@ -8,7 +8,9 @@ speaker is done. faster-whisper's numpy feature extractor gives the same feature
 pipecat's vendored one (Slaney mel filters, reflect-padded STFT, the last frame dropped).
 
 The transcript helps where the audio cannot: a sentence that ends in a filler or a
-conjunction (那个, 就是, 然后, and, um ...) is not finished, whatever the prosody says.
+conjunction (那个, 就是, 然后, and, um ...) or trails off ("so...") is not finished, whatever the
+prosody says; and speech Whisper reads as no words at all is not yet a request worth answering
+early (the silence rule still ends it).
 """
 from __future__ import annotations
 
@@ -36,8 +38,12 @@ _TRAILING = re.compile(r"[\s,，、…\.。·\-—~～]+$")
 
 
 def transcript_unfinished(text: str) -> bool:
-    """True when the words so far stop where nobody ends a sentence (那个 / and / um ...)."""
-    text = _TRAILING.sub("", text.strip()).lower()
+    """True when the words so far stop where nobody ends a sentence (那个 / and / um ...), trail off
+    (Whisper writes "so..." or a comma), or are no words at all (nothing to answer yet)."""
+    text = text.strip().lower()
+    if not text or text.endswith(("...", "…", ",", "，", "、")):
+        return True
+    text = _TRAILING.sub("", text)
     if not text or text[-1] in "?？!！":
         return False
     if text.endswith(_UNFINISHED_ZH):
