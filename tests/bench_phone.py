@@ -26,6 +26,7 @@ from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.turn_fixtures import COMPLETE, early_end_rates, fixtures, whisper_words
+from voice.audio import mulaw8k_to_pcm16k
 from voice.phone.smart_turn import smart_turn_model
 from voice.phone.turns import TurnSettings
 
@@ -92,16 +93,14 @@ def main() -> None:
     latencies, stages, load_before, load_after = calls()
     offline_load = os.getloadavg()[0]
     rates = early_end_rates(words=whisper_words)
-    inference = []
+    inference, cpu = [], []
     model = smart_turn_model()
     for fixture in fixtures():  # the model alone, on each whole utterance plus a 0.25 s pause
-        audio = fixture.mulaw[:int((fixture.speech_end_s + 0.25) * 8000)]
-        from voice.audio import mulaw8k_to_pcm16k
-
-        pcm = mulaw8k_to_pcm16k(audio)
-        started = time.perf_counter()
+        pcm = mulaw8k_to_pcm16k(fixture.mulaw[:int((fixture.speech_end_s + 0.25) * 8000)])
+        started, cpu_started = time.perf_counter(), time.thread_time()
         model.probability(pcm)
         inference.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)  # one thread: what it costs without contention
     fixed = TurnSettings(smart_turn=False)
     print(f"# Phone benchmark on {machine()}; load average {load_before:.1f} before the calls, {load_after:.1f} "
           f"after, {offline_load:.1f} before the offline part")
@@ -123,8 +122,9 @@ def main() -> None:
     print(f"complete utterances ({rates['complete']}) ended at the short pause by the smart rule: "
           f"{rates['smart_fast'] * 100:.0f}%; audio-time wait after the last word, mean: smart "
           f"{statistics.mean(rates['smart_waits_s']):.2f} s, fixed {statistics.mean(rates['fixed_waits_s']):.2f} s")
-    print(f"turn-model inference (one 8 s window, 1 thread), {len(inference)} runs: "
-          f"p50 {statistics.median(inference):.0f} ms, p95 {percentile(inference, 0.95):.0f} ms")
+    print(f"turn-model inference (features + model, one 8 s window, 1 thread), {len(inference)} runs: wall "
+          f"p50 {statistics.median(inference):.0f} ms, p95 {percentile(inference, 0.95):.0f} ms; CPU time "
+          f"p50 {statistics.median(cpu):.0f} ms, p95 {percentile(cpu, 0.95):.0f} ms")
 
 
 if __name__ == "__main__":
