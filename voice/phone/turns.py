@@ -5,8 +5,13 @@ Speech is detected with Silero VAD (the ONNX model faster-whisper ships, run on 
 start a turn. Endpointing counts in *audio* time (the carrier streams 20 ms frames continuously,
 silence included), which keeps it exact whatever the network or CPU load does:
 
-- a turn ends after `end_silence_s` of silence (1.8 s by default: older callers pause 1.5–2 s
-  in the middle of a sentence, and that must not cut them off);
+- smart end of turn (issue 17, on by default): after a short pause (`pause_s`, 0.25 s) the call
+  asks the turn model (voice/phone/smart_turn.py) whether the sentence is complete (PauseCheck)
+  and ends the turn at once if it is (`end_now`); if not, the turn ends only after
+  `unfinished_silence_s` of silence (2.2 s: older callers pause 1.5–2 s in the middle of a
+  sentence, and that must not cut them off);
+- without the model (smartTurn=off, or its weights missing), a turn ends after `end_silence_s`
+  of silence (1.8 s, the fixed rule);
 - a turn that never goes quiet is cut at `max_turn_s`;
 - a burst shorter than `min_speech_s` (a cough, a click) is not a turn;
 - barge-in in two steps, so that it is fast and a backchannel still does not stop the bot:
@@ -39,6 +44,10 @@ ONSET_MIN_RMS = 0.01  # -40 dBFS: VAD-positive windows quieter than this (a far-
 @dataclass(frozen=True)
 class TurnSettings:
     end_silence_s: float = field(default_factory=lambda: get_settings().phone_end_silence_s)
+    smart_turn: bool = field(default_factory=lambda: get_settings().phone_smart_turn)
+    pause_s: float = field(default_factory=lambda: get_settings().phone_smart_pause_s)
+    # With the model: the silence that ends a turn it judged unfinished (longer than an elder's pause).
+    unfinished_silence_s: float = field(default_factory=lambda: get_settings().phone_unfinished_silence_s)
     max_turn_s: float = field(default_factory=lambda: get_settings().phone_max_turn_s)
     min_speech_s: float = 0.25
     # Voice (VAD + energy) that pauses the bot while it talks; with Silero's ~45 ms lag this pauses
@@ -51,10 +60,18 @@ class TurnSettings:
     early_asr_s: float = field(default_factory=lambda: get_settings().phone_early_asr_s)
     speech_threshold: float = 0.5
 
+    @property
+    def silence_limit_s(self) -> float:
+        """The silence that ends a turn whatever the model says (or when there is none)."""
+        return self.unfinished_silence_s if self.smart_turn else self.end_silence_s
+
     def with_overrides(self, parameters: dict) -> "TurnSettings":
-        """Per-call settings from the carrier's custom parameters (e.g. endSilenceMs=2200)."""
+        """Per-call settings from the carrier's custom parameters (e.g. endSilenceMs=2200, smartTurn=off)."""
         values = dict(self.__dict__)
+        if parameters.get("smartTurn") in ("on", "off"):
+            values["smart_turn"] = parameters["smartTurn"] == "on"
         for key, name in (("endSilenceMs", "end_silence_s"), ("maxTurnMs", "max_turn_s"),
+                          ("unfinishedSilenceMs", "unfinished_silence_s"),
                           ("bargeInMs", "barge_in_s"), ("onsetMs", "onset_s")):
             try:
                 milliseconds = float(parameters.get(key, ""))
@@ -135,10 +152,22 @@ class TurnPaused:
 
 
 @dataclass(frozen=True)
+class PauseCheck:
+    """A short pause (pause_s) after speech: is the turn complete? Answer with TurnDetector.end_now."""
+
+    mulaw: bytes  # the turn so far, its short trailing silence included (the model hears the pause)
+    voiced_s: float
+    turn: int  # which turn of the call it belongs to
+
+    def pcm16k(self) -> np.ndarray:
+        return mulaw8k_to_pcm16k(self.mulaw)
+
+
+@dataclass(frozen=True)
 class TurnEnded:
     mulaw: bytes  # the whole turn (with a little pre-roll), μ-law 8 kHz
     voiced_s: float  # seconds of detected speech in it
-    reason: str  # "silence" | "max_length"
+    reason: str  # "complete" (the turn model) | "silence" | "max_length"
 
     def pcm16k(self) -> np.ndarray:
         return mulaw8k_to_pcm16k(self.mulaw)
@@ -161,6 +190,7 @@ class TurnDetector:
         self._onset = False
         self._loudest = 0.0  # RMS of the loudest voiced window of this turn
         self._long = False
+        self._turn_number = 0
 
     @property
     def in_turn(self) -> bool:
@@ -197,6 +227,7 @@ class TurnDetector:
                 return []
             self._turn = bytearray(self._pre_roll)
             self._pre_roll = b""
+            self._turn_number += 1
         self._turn += chunk
         events: list = []
         if speech:
@@ -216,20 +247,31 @@ class TurnDetector:
         else:
             self._burst_s = 0.0
             before, self._silence_s = self._silence_s, self._silence_s + self.window_s
+            limit = settings.silence_limit_s
+            if (settings.smart_turn and before < settings.pause_s <= self._silence_s
+                    and self._voiced_s >= settings.min_speech_s):
+                events.append(PauseCheck(bytes(self._turn), self._voiced_s, self._turn_number))
             early = settings.early_asr_s
             # Also after a burst too short to be a turn, if it paused the bot: the call must learn
             # that it was over, to pick its sentence up again.
-            if (0 < early < settings.end_silence_s and before < early <= self._silence_s
+            if (0 < early < limit and before < early <= self._silence_s
                     and (self._voiced_s >= settings.min_speech_s or self._onset)):
                 events.append(TurnPaused(self._trimmed(), self._voiced_s))
         duration = len(self._turn) / PHONE_RATE
-        if self._silence_s >= settings.end_silence_s or duration >= settings.max_turn_s:
-            reason = "silence" if self._silence_s >= settings.end_silence_s else "max_length"
-            turn, voiced = self._trimmed(), self._voiced_s
-            self.reset()
-            if voiced >= settings.min_speech_s:
-                events.append(TurnEnded(turn, voiced, reason))
+        if self._silence_s >= settings.silence_limit_s or duration >= settings.max_turn_s:
+            events += self._end("silence" if self._silence_s >= settings.silence_limit_s else "max_length")
         return events
+
+    def end_now(self, check: PauseCheck) -> list:
+        """The turn model judged the turn complete at `check`: end it, unless the caller spoke since."""
+        if self._turn is None or check.turn != self._turn_number or self._voiced_s != check.voiced_s:
+            return []
+        return self._end("complete")
+
+    def _end(self, reason: str) -> list:
+        turn, voiced = self._trimmed(), self._voiced_s
+        self.reset()
+        return [TurnEnded(turn, voiced, reason)] if voiced >= self.settings.min_speech_s else []
 
     def _trimmed(self) -> bytes:
         """The turn without its trailing silence (only how we knew it ended: ASR need not read it)."""

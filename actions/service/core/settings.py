@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Tuple
+from typing import Optional, Tuple
 
 from dotenv import load_dotenv
 
@@ -112,6 +112,11 @@ class Settings:
     phone_onset_s: float = 0.15
     phone_barge_in_s: float = 0.6
     phone_early_asr_s: float = 0.6
+    # Smart end of turn (voice/phone/end_of_turn.py): after this short pause the turn model judges the
+    # words; judged unfinished, the turn ends only after the longer silence (an elder's allowance).
+    phone_smart_turn: bool = True
+    phone_smart_pause_s: float = 0.25
+    phone_unfinished_silence_s: float = 2.2
     # Reminder scheduler (python -m actions.service.scheduler): seconds between send rounds and scans.
     # The scan reads every premium inside a stage window (a quarter of the book: ~2 s per million
     # policies); stages are days long, so scanning every 15 minutes is plenty. Sending runs every
@@ -135,6 +140,7 @@ class Settings:
     asr_encoder_min: int = 1500
     whisper_model: str = "base"  # the bundled weights, or a CTranslate2 model directory
     whisper_cache: Path = PROJECT_ROOT / "var" / "whisper"
+    smart_turn_model: Optional[Path] = None  # an operator's own Smart Turn ONNX file (unset: the bundled one)
     # Speech synthesis (voice/tts.py): slower than usual for seniors, edge-tts's first-chunk timeout and
     # the breaker's pause, and the disk cache.
     tts_rate: str = "-15%"
@@ -192,6 +198,9 @@ def get_settings() -> Settings:
         phone_onset_s=_float_or("ANXIN_PHONE_ONSET_S", 0.15),
         phone_barge_in_s=_float_or("ANXIN_PHONE_BARGE_IN_S", 0.6),
         phone_early_asr_s=_float_or("ANXIN_PHONE_EARLY_ASR_S", 0.6),
+        phone_smart_turn=os.environ.get("ANXIN_PHONE_SMART_TURN", "on").strip().lower() != "off",
+        phone_smart_pause_s=_float_or("ANXIN_PHONE_SMART_PAUSE_S", 0.25),
+        phone_unfinished_silence_s=_float_or("ANXIN_PHONE_UNFINISHED_SILENCE_S", 2.2),
         reminder_interval_seconds=float(os.environ.get("ANXIN_REMINDER_INTERVAL_SECONDS", "60")),
         reminder_scan_seconds=float(os.environ.get("ANXIN_REMINDER_SCAN_SECONDS", "900")),
         asr_engine=os.environ.get("ANXIN_ASR_ENGINE", "faster-whisper"),
@@ -203,6 +212,7 @@ def get_settings() -> Settings:
         asr_encoder_min=int(os.environ.get("ANXIN_ASR_ENCODER_MIN", "1500")),
         whisper_model=os.environ.get("ANXIN_WHISPER_MODEL", "base"),
         whisper_cache=Path(os.environ.get("ANXIN_WHISPER_CACHE", PROJECT_ROOT / "var" / "whisper")),
+        smart_turn_model=Path(os.environ["ANXIN_SMART_TURN_MODEL"]) if os.environ.get("ANXIN_SMART_TURN_MODEL") else None,
         tts_rate=os.environ.get("ANXIN_TTS_RATE", "-15%"),
         tts_edge_timeout=float(os.environ.get("ANXIN_TTS_EDGE_TIMEOUT", "1.5")),
         tts_breaker_seconds=float(os.environ.get("ANXIN_TTS_BREAKER_SECONDS", "60")),

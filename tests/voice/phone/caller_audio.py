@@ -10,10 +10,14 @@ from functools import lru_cache
 import numpy as np
 
 from voice.audio import pcm16k_to_mulaw8k
+from voice.phone.turns import TurnSettings
 from voice.tts import mandarin_pinyin
 
 FRAME = 160  # 20 ms of μ-law at 8 kHz
 SILENCE = b"\xff"  # μ-law zero
+# After the last word a live line goes on sending silence: this much ends any turn, whatever the
+# turn model judged (past the elder's allowance in voice/phone/turns.py).
+TURN_TAIL_S = TurnSettings().silence_limit_s + 0.4
 
 
 @lru_cache(maxsize=32)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from tests.voice.hearing import assert_heard
-from tests.voice.phone.caller_audio import FRAME, frames, silence, spoken_mulaw
+from tests.voice.phone.caller_audio import FRAME, TURN_TAIL_S, frames, silence, spoken_mulaw
 from voice.phone import call as call_module
 from voice.phone.call import (LEAD_SILENCE_S, BotReply, CallHooks, CallSession, is_backchannel, render_speech,
                              spoken_sentences)
@@ -77,7 +77,7 @@ class Call:
             await asyncio.sleep(0.05)
         raise AssertionError(f"timed out; sent {[m['event'] for m in self.sent][-10:]}")
 
-    async def speak(self, speech: bytes, lead_s: float = 0.4, tail_s: float = 2.4) -> float:
+    async def speak(self, speech: bytes, lead_s: float = 0.4, tail_s: float = TURN_TAIL_S) -> float:
         """Stream silence, speech, silence; returns the audio time from speech onset to the first `clear`."""
         onset = int(lead_s * 8000) // FRAME
         cleared_after = None

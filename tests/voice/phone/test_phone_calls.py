@@ -16,7 +16,7 @@ from xml.etree import ElementTree
 
 from tests.servers import MODEL, TEST_TOKEN, Servers
 from tests.voice.hearing import assert_heard
-from tests.voice.phone.caller_audio import noise, silence, spoken_mulaw
+from tests.voice.phone.caller_audio import TURN_TAIL_S, noise, silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from voice.phone import prompts
 from voice.phone.call import LEAD_SILENCE_S, render_speech, spoken_sentences
@@ -97,7 +97,7 @@ def test_a_mandarin_call_from_a_known_senior_end_to_end(servers):
             await reply_after(phone, 0)  # the welcome
             welcome = phone.audio()
             since = len(phone.received)
-            await phone.stream(spoken_mulaw(QUESTION, "zh") + silence(2.2))
+            await phone.stream(spoken_mulaw(QUESTION, "zh") + silence(TURN_TAIL_S))
             await reply_after(phone, since)
             asked = phone.audio(since)
             since_id = len(phone.received)
@@ -135,7 +135,7 @@ def test_an_english_call_after_the_language_key(servers):
             await phone.press("3")
             await reply_after(phone, since)
             since = len(phone.received)
-            await phone.stream(spoken_mulaw("I want to know when my next premium is due.", "en") + silence(2.2))
+            await phone.stream(spoken_mulaw("I want to know when my next premium is due.", "en") + silence(TURN_TAIL_S))
             await reply_after(phone, since)
             answer = phone.audio(since)
             since = len(phone.received)
@@ -163,7 +163,7 @@ def test_a_mandarin_caller_who_says_speak_english_is_answered_in_english(servers
         async with signed_call(servers, PHONE_TOKEN, caller=WANG, call_sid="CAsw0001") as phone:
             await reply_after(phone, 0)  # the Mandarin welcome
             since = len(phone.received)
-            await phone.stream(spoken_mulaw("Please speak English.", "en") + silence(2.2))
+            await phone.stream(spoken_mulaw("Please speak English.", "en") + silence(TURN_TAIL_S))
             await reply_after(phone, since)
             return phone.audio(since)
 

@@ -12,7 +12,7 @@ import pytest
 
 from tests.bot.console.console_client import Console, create_agents
 from tests.voice.hearing import assert_heard, error_rate
-from tests.voice.phone.caller_audio import silence, spoken_mulaw
+from tests.voice.phone.caller_audio import TURN_TAIL_S, silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.test_phone_calls import (PHONE_TOKEN, TWILIO_AUTH, UNKNOWN, bot_texts, conversation,
                                                 reply_after, same_speech, start_phone_servers, stream_url,
@@ -55,7 +55,7 @@ def test_key_0_puts_the_caller_through_to_a_person_who_speaks_into_the_call(serv
             await reply_after(phone, since)
             agent_speech = phone.audio(since)
 
-            await phone.stream(spoken_mulaw(QUESTION, "zh") + silence(2.4))
+            await phone.stream(spoken_mulaw(QUESTION, "zh") + silence(TURN_TAIL_S))
             await asyncio.sleep(3)
             messages = (await asyncio.to_thread(console.get, f"/api/tickets/{ticket['id']}/messages")).json()
             heard = [m["text"] for m in messages["messages"] if m["author"] == "customer"]

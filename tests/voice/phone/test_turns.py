@@ -2,8 +2,8 @@
 import pytest
 
 from tests.voice.phone.caller_audio import frames, noise, silence, spoken_mulaw
-from voice.phone.turns import (LongSpeech, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded, TurnPaused,
-                               TurnSettings)
+from voice.phone.turns import (LongSpeech, PauseCheck, SpeechOnset, SpeechStarted, TurnDetector, TurnEnded,
+                               TurnPaused, TurnSettings)
 
 SENTENCE = "我想查一下下次交费是什么时候"
 
@@ -21,7 +21,7 @@ def ended(events):
 
 def test_a_sentence_followed_by_silence_is_one_turn():
     speech = spoken_mulaw(SENTENCE, "zh")
-    events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), silence(0.5) + speech + silence(2.2))
+    events = feed(TurnDetector(TurnSettings(end_silence_s=1.8, smart_turn=False)), silence(0.5) + speech + silence(2.2))
     assert [type(e) for e in events] == [SpeechOnset, SpeechStarted, LongSpeech, TurnPaused, TurnEnded]
     turn = ended(events)[0]
     # ASR may start at the early pause: nothing was said after it, so it is the same turn
@@ -34,7 +34,8 @@ def test_a_sentence_followed_by_silence_is_one_turn():
 
 def test_a_pause_of_one_and_a_half_seconds_inside_a_sentence_does_not_end_the_turn():
     first, second = spoken_mulaw("我想查一下", "zh"), spoken_mulaw("下次交费是什么时候", "zh")
-    events = feed(TurnDetector(TurnSettings(end_silence_s=1.8)), first + silence(1.5) + second + silence(2.0))
+    fixed = TurnSettings(end_silence_s=1.8, smart_turn=False)
+    events = feed(TurnDetector(fixed), first + silence(1.5) + second + silence(2.0))
     turns = ended(events)
     assert len(turns) == 1
     assert len(turns[0].mulaw) >= len(first) + len(second)
@@ -44,7 +45,7 @@ def test_a_pause_of_one_and_a_half_seconds_inside_a_sentence_does_not_end_the_tu
 
 
 def test_the_end_silence_is_configurable_per_call():
-    settings = TurnSettings(end_silence_s=1.8).with_overrides({"endSilenceMs": "1000"})
+    settings = TurnSettings(end_silence_s=1.8, smart_turn=False).with_overrides({"endSilenceMs": "1000"})
     assert settings.end_silence_s == 1.0
     events = feed(TurnDetector(settings), spoken_mulaw("我想查一下", "zh") + silence(1.5) + spoken_mulaw("保费", "zh"))
     assert len(ended(events)) == 1  # the 1.5 s pause ended the first turn
@@ -79,3 +80,52 @@ def test_speech_onset_comes_within_a_fifth_of_a_second_of_the_first_sound():
             heard_at = (index + 1) * len(frame) / 8000 - len(lead) / 8000
             break
     assert heard_at is not None and heard_at <= 0.25
+
+
+SMART = TurnSettings(smart_turn=True, pause_s=0.25, unfinished_silence_s=2.2)
+
+
+def feed_until_check(detector, mulaw):
+    """Feed frames until the detector asks whether the turn is complete; (check, frames fed)."""
+    for index, frame in enumerate(frames(mulaw)):
+        checks = [e for e in detector.feed(frame) if isinstance(e, PauseCheck)]
+        if checks:
+            return checks[0], index + 1
+    return None, None
+
+
+def test_a_short_pause_asks_the_turn_model_and_a_yes_ends_the_turn_at_once():
+    speech = spoken_mulaw(SENTENCE, "zh")
+    detector = TurnDetector(SMART)
+    check, fed = feed_until_check(detector, silence(0.5) + speech + silence(3.0))
+    heard_pause = fed * 0.02 - 0.5 - len(speech) / 8000
+    assert check is not None and 0.2 <= heard_pause <= 0.5  # the short pause, not the elder's allowance
+    assert len(check.mulaw) >= 0.9 * len(speech)  # the model hears the whole turn and the pause
+    turn = ended(detector.end_now(check))[0]
+    assert turn.reason == "complete" and turn.voiced_s == check.voiced_s
+    assert not detector.in_turn and feed(detector, silence(3.0)) == []  # nothing more ends it
+    assert detector.end_now(check) == []  # a late second answer ends nothing
+
+
+def test_a_yes_that_comes_after_the_caller_spoke_again_ends_nothing():
+    first, second = spoken_mulaw("我想查一下", "zh"), spoken_mulaw("下次交费是什么时候", "zh")
+    detector = TurnDetector(SMART)
+    check, _ = feed_until_check(detector, first + silence(1.5))
+    feed(detector, silence(0.3) + second)
+    assert detector.end_now(check) == [] and detector.in_turn
+
+
+def test_an_unfinished_turn_waits_for_the_elders_allowance():
+    first, second = spoken_mulaw("我想查一下", "zh"), spoken_mulaw("下次交费是什么时候", "zh")
+    events = feed(TurnDetector(SMART), first + silence(2.0) + second + silence(2.5))
+    assert len([e for e in events if isinstance(e, PauseCheck)]) == 2  # one per pause, unanswered here
+    turns = ended(events)
+    assert len(turns) == 1 and turns[0].reason == "silence" and len(turns[0].mulaw) >= len(first) + len(second)
+
+
+def test_the_carrier_can_turn_the_model_off_for_a_call():
+    assert not SMART.with_overrides({"smartTurn": "off"}).smart_turn
+    assert SMART.with_overrides({"smartTurn": "maybe"}).smart_turn
+    fixed = SMART.with_overrides({"smartTurn": "off"})
+    events = feed(TurnDetector(fixed), spoken_mulaw(SENTENCE, "zh") + silence(2.0))
+    assert not any(isinstance(e, PauseCheck) for e in events) and ended(events)[0].reason == "silence"
