@@ -80,6 +80,8 @@ class Settings:
     client_messages_per_minute: float = 120
     client_burst: int = 60
     trusted_proxies: Tuple[str, ...] = ()
+    # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
+    tracker_store_url: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -104,5 +106,6 @@ def get_settings() -> Settings:
         client_messages_per_minute=float(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE", "120")),
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
+        tracker_store_url=os.environ.get("ANXIN_TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
     )
