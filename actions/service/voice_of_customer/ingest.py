@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -43,6 +44,14 @@ BATCH = 5000
 # Kinds of voices.
 LOW_RATING_COMMENT, FEEDBACK_TEXT, COMPLAINT_TEXT, FALLBACK_TEXT, LAST_TURN = (
     "low_rating_comment", "feedback", "complaint", "fallback", "last_turn")
+
+
+_KEPT_TAIL = re.compile(r"\*{4}\d{4}")
+
+
+def mask_for_analysis(text: str) -> str:
+    """Phone, card and ID numbers masked entirely (the project's mask keeps a last 4; analysis needs none)."""
+    return _KEPT_TAIL.sub("****", mask_digits_in_text(text or ""))
 
 
 # --- conversation events ----------------------------------------------------------------------------
@@ -83,7 +92,7 @@ def flatten(sender_id: str, event: dict) -> Optional[Row]:
         parse_data = event.get("parse_data") or {}
         intent = (parse_data.get("intent") or {}).get("name") or ""
         return Row(**common, name=intent[:80], value=_rating_entity(parse_data),
-                   text=mask_digits_in_text(event.get("text") or "")[:1000], channel=(event.get("input_channel") or "")[:30])
+                   text=mask_for_analysis(event.get("text") or "")[:1000], channel=(event.get("input_channel") or "")[:30])
     if kind in ("action", "active_loop"):
         return Row(**common, name=(event.get("name") or "")[:80])
     if kind == "slot" and event.get("name") in ("language",):
@@ -259,7 +268,7 @@ def add_voices(voices: Iterable[dict]) -> int:
     """Store voices (masked again, to be sure), once per key; a low-rating comment upgrades a plain feedback."""
     prepared: Dict[str, dict] = {}
     for voice in voices:
-        text = mask_digits_in_text(voice.get("text") or "").strip()[:1000]
+        text = mask_for_analysis(voice.get("text") or "").strip()[:1000]
         if not _worth_analysing(text):
             continue
         key = voice.get("source_key") or voice_key(voice.get("sender_id") or "", text)

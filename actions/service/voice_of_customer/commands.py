@@ -1,0 +1,46 @@
+"""What the staff command line prints for voice of the customer (kept here so staff_cli stays a list of commands)."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict
+from typing import Dict, List, Optional
+
+from actions.service.voice_of_customer.ingest import collect_all, mask_for_analysis
+from actions.service.voice_of_customer.pain_points import PainPointView
+from actions.service.voice_of_customer.surveys import run_survey_round
+from actions.service.voice_of_customer.themes import group_voices
+
+
+def print_themes(lines: List[str], n_themes: Optional[int] = None) -> None:
+    """One JSON line {"text", "theme"} per input line (masked; blank lines get theme ""), then a summary line."""
+    texts = [mask_for_analysis(line.strip()) for line in lines]
+    filled = [i for i, text in enumerate(texts) if text]
+    model = group_voices([texts[i] for i in filled], n_themes)
+    themes = [""] * len(texts)
+    for position, index in enumerate(filled):
+        themes[index] = model.theme_of(position)
+    for text, theme in zip(texts, themes):
+        print(json.dumps({"text": text, "theme": theme}, ensure_ascii=False))
+    counts = Counter(theme for theme in themes if theme)
+    summary = {"voices": len(filled), "themes": [{"theme": label, "voices": count} for label, count in counts.most_common()]}
+    print(json.dumps({"summary": summary}, ensure_ascii=False))
+
+
+def listen() -> Dict[str, int]:
+    """One listening round: collect, then surveys."""
+    collected = collect_all()
+    surveys = run_survey_round()
+    return {**collected, **{f"surveys_{name}": value for name, value in asdict(surveys).items()}}
+
+
+def print_pain_point(view: PainPointView) -> None:
+    due = f"due {view.due_date}" if view.due_date else "no due date"
+    print(f"#{view.id}  {view.status:<11} {view.department:<14} {due}{'  OVERDUE' if view.overdue else ''}  {view.title}"
+          + (f"  [theme: {view.theme}]" if view.theme else ""))
+    for text, done in view.tasks:
+        print(f"      [{'x' if done else ' '}] {text}")
+    if view.links:
+        print(f"      linked: {', '.join(view.links)}")
+    if view.verdict:
+        print(f"      verdict: {view.verdict}")
