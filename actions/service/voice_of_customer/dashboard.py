@@ -1,0 +1,124 @@
+"""What the supervisor pages, the weekly PDF and the CSV export show, computed once a minute at most.
+
+The rollup and the stored themes are cached per database for CACHE_SECONDS, and so is each rendered chart:
+a page view costs a dictionary lookup once the cache is warm.
+"""
+from __future__ import annotations
+
+import io
+import threading
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Dict, List, Optional, Tuple
+
+import pandas as pd
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+from actions.service.core.settings import get_settings
+from actions.service.voice_of_customer import charts, metrics
+from actions.service.voice_of_customer.analysis import ThemeReport, stored_themes
+from actions.service.voice_of_customer.pain_points import FIXED, IN_PROGRESS, VERIFIED, PainPointView, list_pain_points
+from actions.service.voice_of_customer.surveys import before_after
+
+CACHE_SECONDS = 60
+WINDOW_DAYS = 90
+REPORT_DAYS = 7
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    frames: Dict[str, pd.DataFrame]
+    themes: ThemeReport
+    pain_points: List[PainPointView]
+    before_after: List[Dict]
+    made_at: float
+
+
+_lock = threading.Lock()
+_snapshots: Dict[Tuple[str, int], Snapshot] = {}
+_charts: Dict[Tuple[str, str, str], Tuple[float, bytes]] = {}
+
+
+def _build(days: int) -> Snapshot:
+    since = datetime.utcnow() - timedelta(days=days)
+    points = list_pain_points()
+    compared = [{"title": p.title, **before_after(p.id)} for p in points if p.status in (FIXED, VERIFIED, IN_PROGRESS)
+                and p.fixed_at is not None]
+    return Snapshot(metrics.rollup(since), stored_themes(days), points, compared, time.monotonic())
+
+
+def snapshot(days: int = WINDOW_DAYS, fresh: bool = False) -> Snapshot:
+    """The numbers behind the pages, at most CACHE_SECONDS old."""
+    key = (get_settings().database_url, days)
+    with _lock:
+        cached = _snapshots.get(key)
+        if cached is not None and not fresh and time.monotonic() - cached.made_at < CACHE_SECONDS:
+            return cached
+    built = _build(days)
+    with _lock:
+        _snapshots[key] = built
+    return built
+
+
+def figure(name: str, language: str, data: Optional[Snapshot] = None) -> Figure:
+    data = data or snapshot()
+    if name == "volume":
+        return charts.volume_heatmap(data.frames["hour_weekday"], language)
+    if name == "trends":
+        return charts.rate_trends(data.frames["daily"], language)
+    if name == "satisfaction":
+        return charts.satisfaction_bars(data.frames["satisfaction"], language)
+    if name == "matrix":
+        return charts.improvement_matrix_chart(data.themes.themes, data.themes.quadrants, language)
+    if name == "before_after":
+        return charts.before_after_chart(data.before_after, language)
+    raise KeyError(name)
+
+
+def chart_png(name: str, language: str) -> bytes:
+    """One chart as PNG, cached with the snapshot it was drawn from. KeyError for an unknown name."""
+    if name not in charts.CHART_NAMES:
+        raise KeyError(name)
+    data = snapshot()
+    key = (get_settings().database_url, name, language)
+    with _lock:
+        cached = _charts.get(key)
+        if cached is not None and cached[0] == data.made_at:
+            return cached[1]
+    drawn = charts.png(figure(name, language, data))
+    with _lock:
+        _charts[key] = (data.made_at, drawn)
+    return drawn
+
+
+def weekly_pdf(language: str = charts.ZH) -> bytes:
+    """The weekly report: every chart over the last 7 days, then the themes and the pain points as text."""
+    data = snapshot(REPORT_DAYS, fresh=True)
+    buffer = io.BytesIO()
+    with PdfPages(buffer, metadata={"Title": "Anxin voice of the customer" if language == charts.EN else "安心 客户之声周报"}) as pdf:
+        for name in charts.CHART_NAMES:
+            pdf.savefig(figure(name, language, data))
+        pdf.savefig(_text_page(data, language))
+    return buffer.getvalue()
+
+
+def _text_page(data: Snapshot, language: str) -> Figure:
+    english = language == charts.EN
+    lines = ["Themes (voices, trend, dissatisfied, quadrant)" if english else "主题（声音数、趋势、不满意占比、象限）"]
+    for theme in data.themes.themes[:12]:
+        lines.append(f"  {theme.label}: {theme.volume}, {theme.trend:+.0%}, {theme.dissatisfaction:.0%}, "
+                     f"{data.themes.quadrants.get(theme.label, '')}")
+    lines.append("")
+    lines.append("Pain points" if english else "痛点")
+    for point in data.pain_points[:15]:
+        lines.append(f"  #{point.id} {point.status} {point.department} {point.title[:40]} {point.verdict[:60]}")
+    page = Figure(figsize=(8.27, 11.69))
+    page.text(0.05, 0.95, "\n".join(lines), va="top", fontsize=9, family="sans-serif")
+    return page
+
+
+def csv_export(days: int = WINDOW_DAYS) -> str:
+    """The per day, channel, language and intent rollup as CSV (numbers only: no customer words)."""
+    return snapshot(days).frames["contacts"].to_csv(index=False)
