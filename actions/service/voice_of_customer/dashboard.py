@@ -6,6 +6,7 @@ a page view costs a dictionary lookup once the cache is warm.
 from __future__ import annotations
 
 import io
+import logging
 import threading
 import time
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from actions.service.voice_of_customer import charts, metrics
 from actions.service.voice_of_customer.analysis import ThemeReport, stored_themes
 from actions.service.voice_of_customer.pain_points import FIXED, IN_PROGRESS, VERIFIED, PainPointView, list_pain_points
 from actions.service.voice_of_customer.surveys import before_after
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 60
 WINDOW_DAYS = 90
@@ -39,6 +42,7 @@ class Snapshot:
 _lock = threading.Lock()
 _snapshots: Dict[Tuple[str, int], Snapshot] = {}
 _charts: Dict[Tuple[str, str, str], Tuple[float, bytes]] = {}
+_refreshing: set = set()
 
 
 def _build(days: int) -> Snapshot:
@@ -50,16 +54,33 @@ def _build(days: int) -> Snapshot:
 
 
 def snapshot(days: int = WINDOW_DAYS, fresh: bool = False) -> Snapshot:
-    """The numbers behind the pages, at most CACHE_SECONDS old."""
+    """The numbers behind the pages. Older than CACHE_SECONDS: the old numbers are served while one
+    background thread computes new ones, so only the very first view after a start waits for a rollup."""
     key = (get_settings().database_url, days)
     with _lock:
         cached = _snapshots.get(key)
-        if cached is not None and not fresh and time.monotonic() - cached.made_at < CACHE_SECONDS:
+        if cached is not None and not fresh:
+            if time.monotonic() - cached.made_at >= CACHE_SECONDS and key not in _refreshing:
+                _refreshing.add(key)
+                threading.Thread(target=_refresh, args=(key, days), daemon=True).start()
             return cached
-    built = _build(days)
+    return _store(key, _build(days))
+
+
+def _store(key: Tuple[str, int], built: Snapshot) -> Snapshot:
     with _lock:
         _snapshots[key] = built
     return built
+
+
+def _refresh(key: Tuple[str, int], days: int) -> None:
+    try:
+        _store(key, _build(days))
+    except Exception:  # the old numbers stay; the next view tries again
+        logger.exception("could not refresh the voice-of-the-customer numbers")
+    finally:
+        with _lock:
+            _refreshing.discard(key)
 
 
 def figure(name: str, language: str, data: Optional[Snapshot] = None) -> Figure:

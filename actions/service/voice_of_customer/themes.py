@@ -33,7 +33,7 @@ LEXICON_FILE = Path(__file__).with_name("concepts.yml")
 SEED = 2026
 CONCEPT_WEIGHT, WORD_WEIGHT = 1.0, 0.35  # words only separate voices that share no concept
 MIN_THEMES, MAX_THEMES = 2, 16
-SILHOUETTE_SAMPLE = 3000
+SILHOUETTE_SAMPLE = 2000
 MINI_BATCH_FROM = 20_000  # from this many voices k-means runs in mini-batches
 EXAMPLES = 3
 UNSORTED = "其他 other"
@@ -129,7 +129,7 @@ def _matrix(texts: Sequence[str]):
 def _kmeans(k: int, n: int):
     if n >= MINI_BATCH_FROM:
         return MiniBatchKMeans(n_clusters=k, random_state=SEED, n_init=3, batch_size=4096)
-    return KMeans(n_clusters=k, random_state=SEED, n_init=10)
+    return KMeans(n_clusters=k, random_state=SEED, n_init=5)
 
 
 def _choose_k(matrix, n: int) -> int:
@@ -141,7 +141,7 @@ def _choose_k(matrix, n: int) -> int:
     sample = matrix if n <= SILHOUETTE_SAMPLE else matrix[rng.choice(n, SILHOUETTE_SAMPLE, replace=False)]
     best_k, best_score = MIN_THEMES, -1.0
     for k in range(MIN_THEMES, upper + 1):
-        labels = KMeans(n_clusters=k, random_state=SEED, n_init=3).fit_predict(sample)
+        labels = KMeans(n_clusters=k, random_state=SEED, n_init=2).fit_predict(sample)
         if len(set(labels)) < 2:
             continue
         score = silhouette_score(sample, labels, metric="cosine", random_state=SEED)

@@ -35,7 +35,7 @@ surveys.mark_fixed(point.id)
 def servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("voc")).start()
+    running = Servers(tmp_path_factory.mktemp("voc")).start(timeout=600)  # a busy 2-core machine
     try:
         create_agents(running, [("agent1", "小林 Lin", "agent", ["zh-Hans", "en"]),
                                 ("boss", "王主管 Wang", "supervisor", ["zh-Hans", "en"])])

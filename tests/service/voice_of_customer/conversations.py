@@ -35,7 +35,7 @@ def low_rating_conversation(channel: str, language: str, start: datetime, rating
         user(f'/give_feedback{{"rating":"{rating}"}}', "give_feedback", t + 10, channel,
              [{"entity": "rating", "value": str(rating)}]),
         {"event": "action", "name": "action_feedback", "timestamp": t + 11},
-        {"event": "bot", "text": "哪里做得不好？", "timestamp": t + 11.5},
+        {"event": "bot", "text": "怎样做会更好？", "timestamp": t + 11.5},
         user(COMMENTS[language], "give_feedback", t + 40, channel),
     ]
 
