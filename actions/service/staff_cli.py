@@ -10,7 +10,7 @@
     python -m actions.service.staff_cli agents
     python -m actions.service.staff_cli audit [--limit 50]
     python -m actions.service.staff_cli voc-themes FILE          (one voice a line -> one JSON line each, then a summary)
-    python -m actions.service.staff_cli voc-listen               (collect voices and contacts; send and read surveys)
+    python -m actions.service.staff_cli voc-listen [--themes]     (collect voices and contacts; surveys; themes)
     python -m actions.service.staff_cli pain-points [--status fixed]
     python -m actions.service.staff_cli pain-point-add TITLE --department D [--theme T] [--intent I] [--due YYYY-MM-DD] [--task TEXT ...]
     python -m actions.service.staff_cli pain-point ID fixed|verified|in_progress|reopened [--link TS-…]
@@ -99,7 +99,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     themes = commands.add_parser("voc-themes", help="group voices (one a line, UTF-8) into themes")
     themes.add_argument("file")
     themes.add_argument("--themes", type=int, default=None, help="how many themes (default: chosen by the data)")
-    commands.add_parser("voc-listen", help="collect voices and contacts, send due surveys, read answers")
+    listen_command = commands.add_parser("voc-listen", help="collect voices and contacts, send due surveys, read answers")
+    listen_command.add_argument("--themes", action="store_true", help="also group the voices into themes again")
     points = commands.add_parser("pain-points", help="pain points with owner, due date, tasks and links")
     points.add_argument("--status", choices=voc_pain_points.STATUSES)
     new_point = commands.add_parser("pain-point-add", help="turn a theme into a tracked pain point")
@@ -154,7 +155,7 @@ def main(argv: Optional[List[str]] = None) -> int:
             with open(args.file, encoding="utf-8") as lines:
                 print_themes([line.rstrip("\n") for line in lines], args.themes)
         elif args.command == "voc-listen":
-            print(json.dumps(listen(), ensure_ascii=False))
+            print(json.dumps(listen(args.themes), ensure_ascii=False))
         elif args.command == "pain-points":
             for view in voc_pain_points.list_pain_points([args.status] if args.status else ()):
                 print_pain_point(view)

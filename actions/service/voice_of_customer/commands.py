@@ -6,6 +6,7 @@ from collections import Counter
 from dataclasses import asdict
 from typing import Dict, List, Optional
 
+from actions.service.voice_of_customer.analysis import theme_voices
 from actions.service.voice_of_customer.ingest import collect_all, mask_for_analysis
 from actions.service.voice_of_customer.pain_points import PainPointView
 from actions.service.voice_of_customer.surveys import run_survey_round
@@ -27,11 +28,12 @@ def print_themes(lines: List[str], n_themes: Optional[int] = None) -> None:
     print(json.dumps({"summary": summary}, ensure_ascii=False))
 
 
-def listen() -> Dict[str, int]:
-    """One listening round: collect, then surveys."""
+def listen(group_themes: bool = False) -> Dict[str, int]:
+    """One listening round: collect, then surveys; and group the voices into themes again if asked."""
     collected = collect_all()
     surveys = run_survey_round()
-    return {**collected, **{f"surveys_{name}": value for name, value in asdict(surveys).items()}}
+    themes = {"themes": len(theme_voices().themes)} if group_themes else {}
+    return {**collected, **{f"surveys_{name}": value for name, value in asdict(surveys).items()}, **themes}
 
 
 def print_pain_point(view: PainPointView) -> None:
