@@ -51,6 +51,8 @@ _TEXT = {
     "none": ("暂无", "None yet"),
     "forbidden": ("只有主管可以查看客户之声。", "Only supervisors can see the voice of the customer."),
 }
+QUADRANTS = {"fix now": ("立即改进", "fix now"), "fix next": ("随后改进", "fix next"), "watch": ("关注", "watch"),
+             "keep": ("保持", "keep")}
 CHART_ALT = {
     "volume": ("咨询量热力图", "Contacts by weekday and hour"),
     "trends": ("解决率、转人工率、未识别率趋势", "Containment, handoff and fallback trends"),
@@ -107,7 +109,7 @@ def render_page(base: str, style: str, language: str) -> str:
             + "</tr></thead><tbody>")
         for theme in data.themes.themes[:20]:
             parts.append(f"<tr><td>{e(theme.label)}</td><td>{theme.volume}</td><td>{theme.trend:+.0%}</td>"
-                         f"<td>{theme.dissatisfaction:.0%}</td><td>{e(data.themes.quadrants.get(theme.label, ''))}</td>"
+                         f"<td>{theme.dissatisfaction:.0%}</td><td>{e(_t(data.themes.quadrants[theme.label], language, QUADRANTS)) if theme.label in data.themes.quadrants else ''}</td>"
                          f"<td>{'<br>'.join(e(x) for x in theme.examples)}</td></tr>")
         parts.append("</tbody></table>")
     else:
