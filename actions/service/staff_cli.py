@@ -11,6 +11,7 @@
     python -m actions.service.staff_cli audit [--limit 50]
     python -m actions.service.staff_cli voc-themes FILE          (one voice a line -> one JSON line each, then a summary)
     python -m actions.service.staff_cli voc-listen [--themes]     (collect voices and contacts; surveys; themes)
+    python -m actions.service.staff_cli voc-consume              (conversation events from ANXIN_EVENT_BROKER_URL)
     python -m actions.service.staff_cli pain-points [--status fixed]
     python -m actions.service.staff_cli pain-point-add TITLE --department D [--theme T] [--intent I] [--due YYYY-MM-DD] [--task TEXT ...]
     python -m actions.service.staff_cli pain-point ID fixed|verified|in_progress|reopened [--link TS-…]
@@ -38,7 +39,7 @@ from actions.service.formatting import mask_phone
 from actions.service.core.models import Customer
 from actions.service.voice_of_customer import pain_points as voc_pain_points
 from actions.service.voice_of_customer import surveys as voc_surveys
-from actions.service.voice_of_customer.commands import listen, print_pain_point, print_themes
+from actions.service.voice_of_customer.commands import consume_broker_events, listen, print_pain_point, print_themes
 
 
 def _amount(text: str) -> Decimal:
@@ -101,6 +102,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     themes.add_argument("--themes", type=int, default=None, help="how many themes (default: chosen by the data)")
     listen_command = commands.add_parser("voc-listen", help="collect voices and contacts, send due surveys, read answers")
     listen_command.add_argument("--themes", action="store_true", help="also group the voices into themes again")
+    commands.add_parser("voc-consume", help="store conversation events from the event broker (until Ctrl-C)")
     points = commands.add_parser("pain-points", help="pain points with owner, due date, tasks and links")
     points.add_argument("--status", choices=voc_pain_points.STATUSES)
     new_point = commands.add_parser("pain-point-add", help="turn a theme into a tracked pain point")
@@ -156,6 +158,8 @@ def main(argv: Optional[List[str]] = None) -> int:
                 print_themes([line.rstrip("\n") for line in lines], args.themes)
         elif args.command == "voc-listen":
             print(json.dumps(listen(args.themes), ensure_ascii=False))
+        elif args.command == "voc-consume":
+            return consume_broker_events()
         elif args.command == "pain-points":
             for view in voc_pain_points.list_pain_points([args.status] if args.status else ()):
                 print_pain_point(view)

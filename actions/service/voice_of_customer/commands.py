@@ -1,11 +1,14 @@
 """What the staff command line prints for voice of the customer (kept here so staff_cli stays a list of commands)."""
 from __future__ import annotations
 
+import asyncio
 import json
+import sys
 from collections import Counter
 from dataclasses import asdict
 from typing import Dict, List, Optional
 
+from actions.service.core.settings import get_settings
 from actions.service.voice_of_customer.analysis import theme_voices
 from actions.service.voice_of_customer.ingest import collect_all, mask_for_analysis
 from actions.service.voice_of_customer.pain_points import PainPointView
@@ -46,3 +49,21 @@ def print_pain_point(view: PainPointView) -> None:
         print(f"      linked: {', '.join(view.links)}")
     if view.verdict:
         print(f"      verdict: {view.verdict}")
+
+
+def consume_broker_events() -> int:
+    """Run the event-broker consumer until interrupted (the scale-out settings name the broker and its queue)."""
+    from actions.service.voice_of_customer.broker import consume
+
+    settings = get_settings()
+    # ANXIN_EVENT_BROKER_URL and ANXIN_EVENT_QUEUE come with the scale-out settings (Rasa's Pika broker).
+    url, queue = getattr(settings, "event_broker_url", ""), getattr(settings, "event_queue", "anxin_events")
+    if not url:
+        print("no event broker configured (ANXIN_EVENT_BROKER_URL): the tracker store is read instead (voc-listen)",
+              file=sys.stderr)
+        return 1
+    try:
+        asyncio.run(consume(url, queue))
+    except KeyboardInterrupt:
+        pass
+    return 0
