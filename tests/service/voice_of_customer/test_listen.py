@@ -127,3 +127,22 @@ def test_rollup_from_service_events(demo_db, customers):
     assert 0 < low < 1 and high == pytest.approx(1.0)
     assert frames["hour_weekday"].to_numpy().sum() == 5
     assert set(frames) >= {"contacts", "daily", "volumes", "agents", "complaints"}
+
+
+def test_agent_first_responses_and_complaints_on_time():
+    import pandas as pd
+
+    at = pd.Timestamp("2026-11-20 02:00")
+    tickets = pd.DataFrame({"channel": ["rest"] * 3, "language": ["zh-Hans", "zh-Hans", "en"], "priority": ["senior", None, None],
+                            "created_at": [at] * 3,
+                            "first_response_at": [at + pd.Timedelta(seconds=5), at + pd.Timedelta(seconds=40), pd.NaT]})
+    agents = metrics.agent_first_responses(tickets).set_index("language")
+    assert agents.loc["zh-Hans", "answered"] == 2 and agents.loc["zh-Hans", "sla_breaches"] == 1
+    assert agents.loc["zh-Hans", "median_seconds"] == pytest.approx(22.5)
+    complaints = pd.DataFrame({"category": ["claims", "claims", "service"], "created_at": [at] * 3,
+                               "status": ["resolved", "resolved", "open"],
+                               "resolution_due": [at + pd.Timedelta(days=5)] * 3,
+                               "resolved_at": [at + pd.Timedelta(days=1), at + pd.Timedelta(days=9), pd.NaT]})
+    table = metrics.complaints_by_category(complaints, now=at + pd.Timedelta(days=10)).set_index("category")
+    assert table.loc["claims", "on_time_rate"] == pytest.approx(0.5)
+    assert table.loc["service", "late"] == 1  # open past its deadline
