@@ -77,7 +77,7 @@ def _percent(value: Optional[float]) -> str:
 
 def render_page(base: str, style: str, language: str) -> str:
     """The dashboard's HTML: numbers and tables as text, charts as images from the same origin."""
-    data = dashboard.snapshot()
+    data, board = dashboard.snapshot(), dashboard.pain_point_board()
     e = html.escape
     suffix = "?lang=en" if language == EN else ""
     other = f"{base}/voc" + ("" if language == EN else "?lang=en")
@@ -115,11 +115,11 @@ def render_page(base: str, style: str, language: str) -> str:
     else:
         parts.append(f"<p class='empty'>{e(_t('none', language))}</p>")
     parts.append(f"<h2>{e(_t('pain_points', language))}</h2>")
-    if data.pain_points:
+    if board.pain_points:
         parts.append("<table data-test='voc-pain-points'><thead><tr><th>#</th>" + "".join(
             f"<th scope='col'>{e(_t(k, language))}</th>" for k in ("theme", "department", "status", "due", "verdict"))
             + "</tr></thead><tbody>")
-        for point in data.pain_points:
+        for point in board.pain_points:
             parts.append(f"<tr><td>{point.id}</td><td>{e(point.title)}</td><td>{e(point.department)}</td>"
                          f"<td>{e(point.status)}</td><td>{point.due_date or ''}</td><td>{e(point.verdict)}</td></tr>")
         parts.append("</tbody></table>")
@@ -134,6 +134,7 @@ def render_page(base: str, style: str, language: str) -> str:
 def register(console: Blueprint, base: str, style: str, headers: Dict[str, str],
              current_agent: Callable[[Request], Any], from_another_origin: Callable[[Request], bool]) -> None:
     """Add the supervisor pages to the console's blueprint (app.py passes its session and origin checks)."""
+    dashboard.warm()  # the first supervisor's view should not wait for a 90-day rollup
 
     def supervisor_only(page: bool) -> Callable:
         def decorate(handler: Callable) -> Callable:

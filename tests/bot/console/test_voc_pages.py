@@ -35,11 +35,14 @@ surveys.mark_fixed(point.id)
 def servers(tmp_path_factory):
     if not MODEL.exists():
         pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("voc")).start(timeout=600)  # a busy 2-core machine
+    running = Servers(tmp_path_factory.mktemp("voc"))
+    # The data is there before the console starts, as in production: the console computes its numbers at start.
+    for script in ("from actions.service.seed import seed_demo_data; seed_demo_data()", _POPULATE):
+        subprocess.run([sys.executable, "-c", script], env=running.env, cwd=ROOT, check=True, capture_output=True)
+    create_agents(running, [("agent1", "小林 Lin", "agent", ["zh-Hans", "en"]),
+                            ("boss", "王主管 Wang", "supervisor", ["zh-Hans", "en"])])
+    running.start(timeout=600)  # a busy 2-core machine
     try:
-        create_agents(running, [("agent1", "小林 Lin", "agent", ["zh-Hans", "en"]),
-                                ("boss", "王主管 Wang", "supervisor", ["zh-Hans", "en"])])
-        subprocess.run([sys.executable, "-c", _POPULATE], env=running.env, cwd=ROOT, check=True, capture_output=True)
         yield running
     finally:
         running.stop()
