@@ -134,7 +134,12 @@ def render_page(base: str, style: str, language: str) -> str:
 def register(console: Blueprint, base: str, style: str, headers: Dict[str, str],
              current_agent: Callable[[Request], Any], from_another_origin: Callable[[Request], bool]) -> None:
     """Add the supervisor pages to the console's blueprint (app.py passes its session and origin checks)."""
-    dashboard.warm()  # the first supervisor's view should not wait for a 90-day rollup
+
+    @console.listener("after_server_start")
+    async def compute_numbers(*_: Any) -> None:
+        # The first supervisor's view should not wait for a 90-day rollup. Started once the server is up:
+        # a thread importing and computing while Rasa still loads its model stalled the start.
+        dashboard.warm()
 
     def supervisor_only(page: bool) -> Callable:
         def decorate(handler: Callable) -> Callable:
