@@ -29,6 +29,7 @@ from actions.service.reminders.due import ScanResult, preview_due_reminders, sca
 
 logger = logging.getLogger("anxin.scheduler")
 
+THEME_INTERVAL_SECONDS = 86400  # voice of the customer: themes are grouped again once a day
 
 
 def process_owner() -> str:
@@ -66,13 +67,17 @@ def print_dry_run(now: Optional[datetime] = None) -> int:
 def run_forever(interval: float, scan_interval: float, stop: threading.Event) -> None:
     owner = process_owner()
     logger.info("reminder scheduler %s started: sends every %ss, scans every %ss", owner, interval, scan_interval)
-    last_scan = None
+    last_scan = last_themes = None
     while not stop.is_set():
         try:
             due_for_scan = last_scan is None or time.monotonic() - last_scan >= scan_interval
             scan, report = run_once(owner=owner, scan=due_for_scan)
             if due_for_scan:
                 last_scan = time.monotonic()
+                due_for_themes = last_themes is None or time.monotonic() - last_themes >= THEME_INTERVAL_SECONDS
+                _listen_to_customers(due_for_themes)
+                if due_for_themes:
+                    last_themes = time.monotonic()
             # A quiet minute is logged only when debugging; anything done is always logged.
             busy = (scan and scan.created) or report.customers
             logger.log(logging.INFO if busy else logging.DEBUG, _summary(scan, report))
@@ -80,6 +85,17 @@ def run_forever(interval: float, scan_interval: float, stop: threading.Event) ->
             logger.exception("reminder round failed")
         stop.wait(interval)
     logger.info("reminder scheduler %s stopped", owner)
+
+
+def _listen_to_customers(group_themes: bool) -> None:
+    """Voice of the customer rides on the scan cadence: collect voices and contacts, send and read fix surveys."""
+    try:
+        # Imported here: `--once` runs (tests, cron) do not pay for scikit-learn and Jieba.
+        from actions.service.voice_of_customer.commands import listen
+
+        logger.info("voice of the customer: %s", listen(group_themes))
+    except Exception:  # analytics must never stop the reminders
+        logger.exception("voice-of-the-customer round failed")
 
 
 def main(argv: Optional[list] = None) -> int:

@@ -9,12 +9,20 @@
     python -m actions.service.staff_cli agent-password USERNAME     (prompts; the password is not echoed)
     python -m actions.service.staff_cli agents
     python -m actions.service.staff_cli audit [--limit 50]
+    python -m actions.service.staff_cli voc-themes FILE          (one voice a line -> one JSON line each, then a summary)
+    python -m actions.service.staff_cli voc-listen [--themes]     (collect voices and contacts; surveys; themes)
+    python -m actions.service.staff_cli voc-consume              (conversation events from ANXIN_EVENT_BROKER_URL)
+    python -m actions.service.staff_cli pain-points [--status fixed]
+    python -m actions.service.staff_cli pain-point-add TITLE --department D [--theme T] [--intent I] [--due YYYY-MM-DD] [--task TEXT ...]
+    python -m actions.service.staff_cli pain-point ID fixed|verified|in_progress|reopened [--link TS-…]
 """
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 import sys
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import List, Optional
 
@@ -29,6 +37,9 @@ from actions.service.claims.complaints import (
 from actions.service.core.db import session_scope
 from actions.service.formatting import mask_phone
 from actions.service.core.models import Customer
+from actions.service.voice_of_customer import pain_points as voc_pain_points
+from actions.service.voice_of_customer import surveys as voc_surveys
+from actions.service.voice_of_customer.commands import consume_broker_events, listen, print_pain_point, print_themes
 
 
 def _amount(text: str) -> Decimal:
@@ -86,6 +97,26 @@ def main(argv: Optional[List[str]] = None) -> int:
     commands.add_parser("agents", help="console accounts")
     audit = commands.add_parser("audit", help="the newest audit-log entries")
     audit.add_argument("--limit", type=int, default=50)
+    themes = commands.add_parser("voc-themes", help="group voices (one a line, UTF-8) into themes")
+    themes.add_argument("file")
+    themes.add_argument("--themes", type=int, default=None, help="how many themes (default: chosen by the data)")
+    listen_command = commands.add_parser("voc-listen", help="collect voices and contacts, send due surveys, read answers")
+    listen_command.add_argument("--themes", action="store_true", help="also group the voices into themes again")
+    commands.add_parser("voc-consume", help="store conversation events from the event broker (until Ctrl-C)")
+    points = commands.add_parser("pain-points", help="pain points with owner, due date, tasks and links")
+    points.add_argument("--status", choices=voc_pain_points.STATUSES)
+    new_point = commands.add_parser("pain-point-add", help="turn a theme into a tracked pain point")
+    new_point.add_argument("title")
+    new_point.add_argument("--department", required=True)
+    new_point.add_argument("--theme", default="")
+    new_point.add_argument("--intent", default="", help="the service it is about (whose users are surveyed)")
+    new_point.add_argument("--due", type=date.fromisoformat)
+    new_point.add_argument("--task", action="append", default=[])
+    point = commands.add_parser("pain-point", help="move a pain point (fixed sends surveys; verified judges them)")
+    point.add_argument("id", type=int)
+    point.add_argument("status", nargs="?", choices=(voc_pain_points.IN_PROGRESS, voc_pain_points.FIXED,
+                                                     voc_pain_points.VERIFIED, voc_pain_points.REOPENED))
+    point.add_argument("--link", action="append", default=[], help="a complaint reference TS-…")
     args = parser.parse_args(argv)
 
     try:
@@ -122,6 +153,32 @@ def main(argv: Optional[List[str]] = None) -> int:
             for entry in audit_log(args.limit):
                 print(f"{entry.created_at:%Y-%m-%d %H:%M:%S}  {entry.agent_name or '-':<14} {entry.action:<16} "
                       f"{entry.ticket_id or '':<6} {entry.customer_id or '':<6} {entry.detail}")
+        elif args.command == "voc-themes":
+            with open(args.file, encoding="utf-8") as lines:
+                print_themes([line.rstrip("\n") for line in lines], args.themes)
+        elif args.command == "voc-listen":
+            print(json.dumps(listen(args.themes), ensure_ascii=False))
+        elif args.command == "voc-consume":
+            return consume_broker_events()
+        elif args.command == "pain-points":
+            for view in voc_pain_points.list_pain_points([args.status] if args.status else ()):
+                print_pain_point(view)
+        elif args.command == "pain-point-add":
+            print_pain_point(voc_pain_points.create_pain_point(
+                args.title, args.department, args.theme, args.intent, args.due, args.task))
+        elif args.command == "pain-point":
+            for reference in args.link:
+                voc_pain_points.link_reference(args.id, reference)
+            if args.status == voc_pain_points.FIXED:
+                voc_surveys.mark_fixed(args.id)
+            elif args.status == voc_pain_points.VERIFIED:
+                print(voc_surveys.verify(args.id).text())
+            elif args.status:
+                voc_pain_points.move(args.id, args.status)
+            print_pain_point(voc_pain_points.get_pain_point(args.id))
+    except OSError as error:
+        print(f"refused: {error}", file=sys.stderr)
+        return 1
     except (ClaimError, ValueError) as error:  # AgentError is a ValueError
         print(f"refused: {error}", file=sys.stderr)
         return 1

@@ -17,6 +17,8 @@ without a session; pages redirect to the login page, the API answers 401 JSON.
     GET  /api/agents  /api/audit              supervisors only (403 for agents): agents with presence and
                                               each language's queue (waiting, longest wait, SLA breaches)
     GET  /api/events[?ticket=<id>&after=N]    server-sent events: queue, message, ticket, logout
+    GET  /voc  /voc/chart/<name>.png  /voc/report.pdf  /voc/export.csv   supervisors only: voice of the
+                                              customer (bot/console/voc_pages.py)
 
 Security: the session token is in an HttpOnly, SameSite=Strict cookie scoped to the console
 (Secure when served over https); every POST must carry `X-Anxin-Console: 1` (a header a
@@ -50,6 +52,7 @@ from actions.service.human_lane import agents as agent_accounts
 from actions.service.human_lane import handoff
 from actions.service.core.settings import get_settings
 from bot.channels import human_lane
+from bot.console import voc_pages
 from bot.console.views import (
     SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,
     main_intent, message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json,
@@ -335,6 +338,7 @@ class ConsoleInput(InputChannel):
         console.add_route(page("queue"), "/", methods=["GET"], name="root")
         console.add_route(page("queue"), "/queue", methods=["GET"], name="queue_page")
         console.add_route(page("ticket"), "/ticket/<ticket_id:int>", methods=["GET"], name="ticket_page")
+        voc_pages.register(console, BASE, pages.style, pages.headers, _current_agent, _from_another_origin)
 
         @console.route("/login", methods=["GET"])
         async def login_page(request: Request) -> HTTPResponse:

@@ -159,6 +159,8 @@ class Settings:
     event_broker_url: str = ""  # amqp://user:password@host:5672/vhost -> Rasa's Pika event broker
     event_queue: str = "anxin_events"  # the durable RabbitMQ queue every conversation event goes to
     sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
+    # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
+    tracker_store_url: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -183,6 +185,7 @@ def get_settings() -> Settings:
         client_messages_per_minute=float(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE", "120")),
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
+        tracker_store_url=os.environ.get("ANXIN_TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
         rate_limit_per_minute=float(os.environ.get("ANXIN_RATE_LIMIT_PER_MINUTE", "30")),
         rate_limit_burst=int(os.environ.get("ANXIN_RATE_LIMIT_BURST", "10")),

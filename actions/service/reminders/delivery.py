@@ -422,3 +422,48 @@ def _finish(customer_id: int, owner: str, message_ids: List[int], now: datetime,
                 wait = max(wait, timedelta(seconds=retry_after))
             _release([row], status="pending", attempts=attempts, next_attempt_at=now + wait)
             report.retried += 1
+
+
+# --- one-off messages (voice-of-the-customer surveys, issue 18) -------------------------------------
+
+
+@dataclass(frozen=True)
+class OneOffResult:
+    status: str  # sent | held (quiet hours: try again at `retry_at`) | opted_out
+    retry_at: Optional[datetime] = None
+    report: Optional[DispatchReport] = None
+
+
+OPTED_OUT, HELD = "opted_out", "held"
+
+
+def send_one_off(customer_id: int, key: str, body: str, call_script: str, now: Optional[datetime] = None,
+                 channels: Optional[Dict[str, ReminderChannel]] = None) -> OneOffResult:
+    """A message outside the premium reminders (a survey) with the reminders' rules: nothing to opted-out
+    customers, nothing in their quiet hours, the same channels and outbox, once per `key` (a second call
+    with the same key delivers only what is still open)."""
+    now = now or datetime.utcnow()
+    with session_scope() as session:
+        preferences = preferences_in(session, customer_id)
+        customer = session.get(Customer, customer_id)
+        senior = bool(customer and customer.birth_date and age_on(customer.birth_date, business_day(now)) >= SENIOR_AGE)
+        language = customer_language(customer.language, customer.dialect) if customer else "zh-Hans"
+    if preferences.opted_out:
+        return OneOffResult(OPTED_OUT)
+    if is_quiet_time(now, preferences.time_zone):
+        return OneOffResult(HELD, retry_at=next_morning(now, preferences.time_zone))
+    message_key = f"once-{hashlib.sha256(key.encode()).hexdigest()[:40]}"
+    with session_scope() as session:
+        message = session.query(ReminderMessage).filter_by(idempotency_key=message_key).first()
+        if message is None:
+            message = ReminderMessage(idempotency_key=message_key, customer_id=customer_id, language=language,
+                                      body=body, call_script=call_script)
+            session.add(message)
+            session.flush()
+            for channel, address in _targets(customer_id, preferences, senior):
+                session.add(ReminderDelivery(idempotency_key=f"{message_key}:{channel}:{address}"[:100],
+                                             message_id=message.id, channel=channel, address=address))
+        message_id = message.id
+    report = DispatchReport(customers=1, messages=1)
+    _deliver_message(message_id, channels or default_channels(), now, report)
+    return OneOffResult(SENT, report=report)
