@@ -82,7 +82,9 @@ class HumanRequestDetector(GraphComponent):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"phrases_file": str(PHRASES_FILE)}
+        # None: bot/nlu/human_requests.yml beside this module, read when the model loads (a path kept in
+        # the model would point into the machine that trained it).
+        return {"phrases_file": None}
 
     def __init__(self, config: Dict[Text, Any]) -> None:
         self.phrases = load_phrases(Path(config.get("phrases_file") or PHRASES_FILE))
