@@ -7,7 +7,7 @@ MODEL := models/anxin.tar.gz
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench install validate clean system-packages install-whisper
+.PHONY: run test train chat bench review nlu-report install validate clean system-packages install-whisper
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
@@ -29,6 +29,15 @@ bench: install install-whisper $(MODEL) ## accuracy per language, REST latency a
 	$(ENV) python -m tests.bench_voice
 	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
+
+review: install  ## what real customers said that the bot did not understand -> var/reports/review.yml
+	$(ENV) python -m bot.review
+
+# The gate split through `rasa test nlu` (confusion matrix, confidence histogram, intent report), then
+# accuracy per language on the gate and development splits and every miss.
+nlu-report: install $(MODEL)
+	$(ENV) rasa test nlu --model $(MODEL) --nlu tests/nlu_gate --out var/reports/nlu
+	$(ENV) python -m tests.nlu_eval --report var/reports
 
 install: system-packages $(VENV)/.installed  ## ensure_env also adds new secrets to an existing .env
 	$(VENV)/bin/python scripts/ensure_env.py

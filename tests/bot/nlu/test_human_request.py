@@ -79,3 +79,30 @@ def test_payloads_and_empty_text_are_left_to_rasa(detector, text):
 def test_other_messages_keep_the_classifiers_answer(detector):
     message, = detector.process([parsed("我要交保费", "pay_premium", "faq")])
     assert message.get("intent")["name"] == "pay_premium"
+
+
+@pytest.fixture(scope="module")
+def trained_agent():
+    from tests.nlu_eval import load_agent
+    from tests.servers import MODEL
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train`")
+    return load_agent(str(MODEL))
+
+
+def test_the_trained_pipeline_hands_off_every_request_and_almost_no_look_alike(trained_agent):
+    """The whole NLU (classifier, fallback, then this net) on every phrasing: what a customer would get."""
+    import asyncio
+
+    async def intents(texts):
+        return [(await trained_agent.parse_message(text))["intent"]["name"] for text in texts]
+
+    requests, look_alikes = [], []
+    for language in LANGUAGES:
+        requests += phrasings(language)["requests"]
+        look_alikes += phrasings(language)["not_requests"]
+    got_requests, got_look_alikes = asyncio.run(intents(requests)), asyncio.run(intents(look_alikes))
+    assert [t for t, i in zip(requests, got_requests) if i != HUMAN_INTENT] == []
+    false = [t for t, i in zip(look_alikes, got_look_alikes) if i == HUMAN_INTENT]
+    assert len(false) <= MAX_FALSE_HANDOFFS * len(look_alikes), false
