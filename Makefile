@@ -8,7 +8,7 @@ SMART_TURN := var/smart-turn/smart-turn-v3.2-cpu.onnx
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench cluster install validate clean system-packages install-whisper
+.PHONY: run test train chat bench cluster review nlu-report install validate clean system-packages install-whisper
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
@@ -36,6 +36,15 @@ bench: install install-whisper $(MODEL) ## accuracy per language, REST latency a
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
 	$(ENV) python -m tests.bench_load  # closed-loop REST load: Anxin beside a stock moodbot (issue 14)
 	$(ENV) python -m tests.bench_voc  # voice of the customer: labelled-set ARI, 1M-event rollup, 200k-voice themes, page p95
+
+review: install  ## what real customers said that the bot did not understand -> var/reports/review.yml
+	$(ENV) python -m bot.review
+
+# The gate split through `rasa test nlu` (confusion matrix, confidence histogram, intent report), then
+# accuracy per language on the gate and development splits and every miss.
+nlu-report: install $(MODEL)
+	$(ENV) rasa test nlu --model $(MODEL) --nlu tests/nlu_gate --out var/reports/nlu
+	$(ENV) python -m tests.nlu_eval --report var/reports
 
 install: system-packages $(VENV)/.installed $(SMART_TURN)  ## ensure_env also adds new secrets to an existing .env
 	$(VENV)/bin/python scripts/ensure_env.py

@@ -10,6 +10,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import button, consecutive_fallbacks, intent_of, interaction_of, language_of, service_completed, \
     transcript_of
+from actions.disambiguation import ask_which_meaning
 from actions.service.human_lane.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
     callback_due_at, offered_choices
 from actions.service.formatting import date_and_time
@@ -92,7 +93,8 @@ class ActionHumanLeft(Action):
 
 
 class ActionFallback(Action):
-    """First miss: ask to rephrase (or say it is not something we do). Second miss in a row: offer a person."""
+    """Two close meanings: ask which (never twice in a row). Else the first miss: ask to rephrase (or say it is
+    not something we do); the second miss in a row: offer a person."""
 
     def name(self) -> Text:
         return "action_fallback"
@@ -100,6 +102,8 @@ class ActionFallback(Action):
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
         interaction = interaction_of(tracker)
         record_service_event(interaction, FALLBACK, tracker.latest_message.get("text") or "")
+        if ask_which_meaning(dispatcher, tracker, domain):
+            return []  # two close meanings: the customer picks one with a button
         if consecutive_fallbacks(tracker) >= 2:
             dispatcher.utter_message(response="utter_offer_human")
         elif interaction.intent == "out_of_scope":

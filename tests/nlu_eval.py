@@ -1,20 +1,32 @@
-"""Intent accuracy per language on the held-out split in tests/nlu_heldout/<language>/."""
+"""Intent accuracy per language on a held-out split, and how long a parse takes.
+
+Two splits: tests/nlu_gate/<language>/ (the gate, written before tuning and never tuned on) and
+tests/nlu_heldout/<language>/ (the older split, now a development set). `python -m tests.nlu_eval`
+prints both and the parse time.
+"""
 from __future__ import annotations
 
 import asyncio
+import statistics
+import time
 from collections import defaultdict
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Tuple
 
 from rasa.shared.nlu.training_data.loading import load_data
 
-HELDOUT = Path(__file__).resolve().parent / "nlu_heldout"
+TESTS = Path(__file__).resolve().parent
+GATE = TESTS / "nlu_gate"
+DEVELOPMENT = TESTS / "nlu_heldout"
+HELDOUT = DEVELOPMENT  # the older name
+FALLBACK = "nlu_fallback"
 
 
-def heldout_examples() -> Dict[str, List[Tuple[str, str]]]:
+def heldout_examples(split: Path = GATE) -> Dict[str, List[Tuple[str, str]]]:
     """language -> [(text, expected intent or faq/<topic>)]"""
     examples: Dict[str, List[Tuple[str, str]]] = {}
-    for language_dir in sorted(p for p in HELDOUT.iterdir() if p.is_dir()):
+    for language_dir in sorted(p for p in split.iterdir() if p.is_dir()):
         data = load_data(str(language_dir))
         examples[language_dir.name] = [
             (m.get("text"), m.get("intent_response_key") or m.get("intent")) for m in data.intent_examples
@@ -30,23 +42,114 @@ def predicted_label(parse: dict) -> str:
     return intent
 
 
-async def _evaluate(agent) -> Tuple[Dict[str, float], List[Tuple[str, str, str, str]]]:
-    correct, total, errors = defaultdict(int), defaultdict(int), []
-    for language, examples in heldout_examples().items():
+def _label_of(ranked: dict, parse: dict) -> str:
+    return predicted_label({"intent": ranked, "response_selector": parse.get("response_selector")})
+
+
+@dataclass
+class Evaluation:
+    """Accuracy per language (and "all"), the misses, and what the ambiguity question would do."""
+
+    accuracy: Dict[str, float]
+    errors: List[Tuple[str, str, str, str]]
+    ambiguous: Dict[str, float] = field(default_factory=dict)  # share of turns that ask which meaning
+    right_after_question: float = 1.0  # of those, the share whose two offered meanings hold the right one
+    parse_ms: List[float] = field(default_factory=list)
+
+    def __iter__(self):  # (accuracy, errors) as before
+        return iter((self.accuracy, self.errors))
+
+
+async def _evaluate(agent, split: Path = GATE) -> Evaluation:
+    correct, total, asked, errors, timings = defaultdict(int), defaultdict(int), defaultdict(int), [], []
+    answerable = 0
+    for language, examples in heldout_examples(split).items():
         for text, expected in examples:
-            got = predicted_label(await agent.parse_message(text))
+            started = time.perf_counter()
+            parse = await agent.parse_message(text)
+            timings.append((time.perf_counter() - started) * 1000)
+            got = predicted_label(parse)
             total[language] += 1
+            ranking = parse.get("intent_ranking") or []
+            if got == FALLBACK and len(ranking) >= 3 and ranking[1]["confidence"] >= ranking[0]["confidence"]:
+                asked[language] += 1  # the bot would ask which of the next two the customer meant
+                answerable += expected in (_label_of(ranking[1], parse), _label_of(ranking[2], parse))
             if got == expected:
                 correct[language] += 1
             else:
                 errors.append((language, text, expected, got))
     accuracy = {language: correct[language] / total[language] for language in total}
     accuracy["all"] = sum(correct.values()) / max(1, sum(total.values()))
-    return accuracy, errors
+    ambiguous = {language: asked[language] / total[language] for language in total}
+    ambiguous["all"] = sum(asked.values()) / max(1, sum(total.values()))
+    return Evaluation(accuracy, errors, ambiguous, answerable / max(1, sum(asked.values())), timings)
 
 
-def evaluate(model_path: str):
+def load_agent(model_path: str):
+    import logging
+
     from rasa.core.agent import Agent
+    from rasa.utils.log_utils import configure_structlog
 
-    agent = Agent.load(model_path)
-    return asyncio.run(_evaluate(agent))
+    configure_structlog(logging.WARNING)  # else every parse is printed at debug level
+    return Agent.load(model_path)
+
+
+def evaluate(model_path: str, split: Path = GATE, agent=None) -> Evaluation:
+    return asyncio.run(_evaluate(agent or load_agent(model_path), split))
+
+
+def summary(name: str, evaluation: Evaluation) -> str:
+    times = sorted(evaluation.parse_ms)
+    return (f"{name}: " + ", ".join(f"{k} {v:.1%}" for k, v in evaluation.accuracy.items())
+            + f"; ambiguity question on {evaluation.ambiguous.get('all', 0):.1%} of turns, right meaning offered"
+              f" {evaluation.right_after_question:.0%}; parse p50 {statistics.median(times):.1f} ms,"
+              f" mean {statistics.mean(times):.1f} ms")
+
+
+def language_table(evaluations: Dict[str, Evaluation]) -> str:
+    """A Markdown table: accuracy and ambiguity-question rate per language, for each split."""
+    languages = sorted({k for e in evaluations.values() for k in e.accuracy} - {"all"}) + ["all"]
+    lines = ["| split | " + " | ".join(languages) + " | asked which meaning | parse p50 |",
+             "| --- |" + " --- |" * (len(languages) + 2)]
+    for name, e in evaluations.items():
+        lines.append(f"| {name} | " + " | ".join(f"{e.accuracy[k]:.1%}" for k in languages)
+                     + f" | {e.ambiguous.get('all', 0):.1%} | {statistics.median(e.parse_ms):.1f} ms |")
+    return "\n".join(lines) + "\n"
+
+
+def write_report(evaluations: Dict[str, Evaluation], out: Path) -> None:
+    """var/reports/: the per-language table and every miss, grouped by split and language."""
+    import yaml
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "nlu_languages.md").write_text(language_table(evaluations), encoding="utf-8")
+    misses = {name: [{"language": language, "text": text, "expected": expected, "predicted": got}
+                     for language, text, expected, got in e.errors] for name, e in evaluations.items()}
+    (out / "nlu_misses.yml").write_text(yaml.safe_dump(misses, allow_unicode=True, sort_keys=False, width=200),
+                                        encoding="utf-8")
+
+
+def main(argv=None) -> None:
+    import argparse
+
+    from tests.servers import MODEL
+
+    parser = argparse.ArgumentParser(description="intent accuracy per language on the gate and development splits")
+    parser.add_argument("--report", type=Path, help="also write the table and the misses to this directory")
+    args = parser.parse_args(argv)
+    agent = load_agent(str(MODEL))
+    evaluate(str(MODEL), GATE, agent)  # warm-up: the first parses build TensorFlow's graphs
+    evaluations = {name: evaluate(str(MODEL), split, agent)
+                   for name, split in (("gate", GATE), ("development", DEVELOPMENT))}
+    for name, evaluation in evaluations.items():
+        print(summary(name, evaluation))
+        for language, text, expected, got in evaluation.errors:
+            print(f"  miss [{language}] {text!r}: expected {expected}, got {got}")
+    if args.report:
+        write_report(evaluations, args.report)
+        print(f"{args.report}/nlu_languages.md, {args.report}/nlu_misses.yml")
+
+
+if __name__ == "__main__":
+    main()
