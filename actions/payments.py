@@ -14,6 +14,7 @@ from actions.common import (button, customer_id_of, document_attachment, is_clea
 from actions.service.customers.accounts import change_debit_account, normalize_card_number
 from actions.service.policies.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
+from actions.service.language import localized
 from actions.service.policies.payments import (
     ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
 )
@@ -110,8 +111,8 @@ class ActionRequestInvoice(VerifiedAction):
         for payment in (p for p in payments if p.paid_on == latest_day):
             url = invoice_link(customer_id, payment.id, language)
             dispatcher.utter_message(
-                response="utter_invoice_link", product=payment.product_name_en if language == "en"
-                else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
+                response="utter_invoice_link", product=localized(payment.product_name, payment.product_name_en,
+                                                                 language), number=payment.policy_number, amount=money(payment.amount),
                 paid_on=long_date(payment.paid_on, language), url=url, **document_attachment(tracker, url),
             )
         return []

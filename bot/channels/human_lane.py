@@ -85,7 +85,8 @@ class SocketIOLine:
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
         sio = self.input_channel.sio
-        payload = {"text": message.text, "metadata": {"author": message.author, "agent": message.agent}}
+        payload = {"text": message.text,
+                   "metadata": {"author": message.author, "agent": message.agent, "language": message.language}}
         await sio.emit(self.input_channel.bot_message_evt, payload, room=sender_id)
         return True
 

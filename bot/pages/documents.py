@@ -36,8 +36,6 @@ from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 
 logger = logging.getLogger(__name__)
 
-HOTLINE = "400-000-0000"
-
 SECURITY_HEADERS = {
     # Links carry secrets (tokens) and pages show payments: never cache, never leak the URL onwards.
     "Cache-Control": "no-store",
@@ -107,7 +105,7 @@ def _message_page(title_zh: str, title_en: str, text_zh: str, text_en: str, stat
     body = (
         f"<h1>{_both(title_zh, title_en)}</h1>"
         f"<p>{_both(text_zh, text_en)}</p>"
-        f'<p class="note">{_both(f"客服热线：{HOTLINE}", f"Hotline: {HOTLINE}")}</p>'
+        f'<p class="note">{_both(f"客服热线：{get_settings().hotline}", f"Hotline: {get_settings().hotline}")}</p>'
     )
     return _page(f"{title_zh} / {title_en}", body, status)
 

@@ -80,6 +80,8 @@ class Settings:
     client_messages_per_minute: float = 120
     client_burst: int = 60
     trusted_proxies: Tuple[str, ...] = ()
+    # The urgent-contact number the customer is told everywhere (replies, web page, invoices, reminders).
+    hotline: str = "400-000-0000"
 
 
 @lru_cache(maxsize=1)
@@ -104,5 +106,6 @@ def get_settings() -> Settings:
         client_messages_per_minute=float(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE", "120")),
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
+        hotline=os.environ.get("ANXIN_HOTLINE", "400-000-0000").strip() or "400-000-0000",
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
     )
