@@ -15,6 +15,7 @@ contrast, fits a 320px-wide phone). Nothing ever answers with a stack trace.
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from functools import wraps
 from html import escape
@@ -32,6 +33,7 @@ from actions.service.policies.payment_provider import CallbackRefused, payment_p
 from actions.service.policies.payments import (CallbackReplayed, OrderView, PaymentError, PeriodAlreadyPaid,
                                       settle_from_callback)
 from actions.service.core.settings import get_settings
+from bot.channels.human_lane import trigger_in_conversation
 from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 
 logger = logging.getLogger(__name__)
@@ -191,9 +193,27 @@ _CALLBACK_REFUSALS = ((CallbackRefused, 403, "refused"), (CallbackReplayed, 409,
                       (PeriodAlreadyPaid, 409, "period_already_paid"), (PaymentError, 400, "not_settled"))
 
 
-def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
-    """The one way an order is settled: a callback its provider verifies, each one accepted once."""
-    return settle_from_callback(payment_provider().verify_callback(fields))
+def accept_payment_callback(fields: Dict[str, Any], app: Any = None) -> OrderView:
+    """The one way an order is settled: a callback its provider verifies, each one accepted once.
+    The conversation that asked for the order is told (and only then asked for a rating)."""
+    order = settle_from_callback(payment_provider().verify_callback(fields))
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if order.sender_id and agent is not None:
+        task = asyncio.get_running_loop().create_task(_announce_settled(agent, order))
+        _ANNOUNCING.add(task)
+        task.add_done_callback(_ANNOUNCING.discard)
+    return order
+
+
+PAYMENT_SETTLED_INTENT = "EXTERNAL_payment_settled"
+_ANNOUNCING: set = set()  # running announcements (a task nobody holds may be collected)
+
+
+async def _announce_settled(agent: Any, order: OrderView) -> None:
+    try:
+        await trigger_in_conversation(agent, order.sender_id, order.channel, PAYMENT_SETTLED_INTENT)
+    except Exception:  # the payment is settled either way; the chat is told when asked (action_help_when_confused)
+        logger.exception("could not tell the conversation that order %s settled", _short(order.reference))
 
 
 def _callback_fields(request: Request) -> Dict[str, Any]:
@@ -244,9 +264,13 @@ class DocumentChannel(InputChannel):
                 return message_page("busy")
             if document is None:
                 return message_page("link_not_found")
+            # A PDF opens in the browser (its viewer has a download button); ?download=1, or a calendar
+            # file (the phone hands it to its calendar), is a download.
+            inline = document.content_type.startswith("application/pdf") and request.args.get("download") != "1"
+            disposition = "inline" if inline else "attachment"
             return response.raw(
                 document.body, content_type=document.content_type,
-                headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
+                headers={**SECURITY_HEADERS, "Content-Disposition": f'{disposition}; filename="{document.filename}"'},
             )
 
         @documents.route("/pay/callback", methods=["POST"])
@@ -254,7 +278,7 @@ class DocumentChannel(InputChannel):
             if not self.checkout_limiter.allow(client_ip(request)):
                 return response.json({"error": "too_many_requests"}, status=429, headers=SECURITY_HEADERS)
             try:
-                order = accept_payment_callback(_callback_fields(request))
+                order = accept_payment_callback(_callback_fields(request), request.app)
             except Exception as error:
                 for kind, status, code in _CALLBACK_REFUSALS:
                     if isinstance(error, kind):
@@ -293,7 +317,8 @@ class DocumentChannel(InputChannel):
                 return message_page("order_not_found")
             if order.status == "pending":
                 try:  # the demo gateway "takes the money" and calls back, signed, as a real one would
-                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
+                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount),
+                                            request.app)
                     logger.info("demo payment settled for order %s", _short(order.reference))
                 except PeriodAlreadyPaid:
                     pass  # paid by another order, or by this one a moment ago (a double press): see below

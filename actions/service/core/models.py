@@ -110,6 +110,9 @@ class PaymentOrder(Base):
     # The period each policy is paid for (ISO dates, in policy_numbers' order): settling pays exactly these.
     due_dates = Column(String(200), nullable=True)
     pay_token_hash = Column(String(64), nullable=True, unique=True, index=True)  # SHA-256 of the pay link's token
+    # The conversation that asked for the order: told there when the money arrives.
+    sender_id = Column(String(128), nullable=True)
+    channel = Column(String(20), nullable=True)
 
 
 class PaymentCallback(Base):
@@ -279,6 +282,8 @@ class HandoffTicket(InteractionColumns, Base):
     first_response_at = Column(DateTime, nullable=True)
     resolved_at = Column(DateTime, nullable=True)
     updated_at = Column(DateTime, nullable=True, index=True)  # every change: the console's change marker
+    # The wait the customer was told when queued: past it, each message gets an apology and a call-back offer.
+    promised_wait_seconds = Column(Integer, nullable=True)
 
 
 class ChangeRecord(Base):
