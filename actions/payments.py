@@ -98,15 +98,18 @@ class ActionCreatePayment(VerifiedAction):
         return clear + [SlotSet("payment_order", order.reference)]
 
 
-class ActionPaymentSettled(VerifiedAction):
+class ActionPaymentSettled(Action):
     """The order of this chat settled (the Rasa server's EXTERNAL_payment_settled): say so, and when
-    the next premium is due; the service is done, so the rating may follow."""
+    the next premium is due; the service is done, so the rating may follow. Not a customer request,
+    so not a VerifiedAction (nothing to resume after a check): a chat no longer verified hears nothing."""
 
     def name(self) -> Text:
         return "action_payment_settled"
 
-    def respond(self, dispatcher: CollectingDispatcher, tracker: Tracker, customer_id: int,
-                language: Text) -> List[EventType]:
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        customer_id, language = customer_id_of(tracker), language_of(tracker)
+        if customer_id is None:
+            return []
         order = customer_payment_order(customer_id, tracker.get_slot("payment_order") or "")
         if order is None or order.status != PAID:
             return []
