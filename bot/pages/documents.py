@@ -15,7 +15,6 @@ contrast, fits a 320px-wide phone). Nothing ever answers with a stack trace.
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from functools import wraps
 from html import escape
@@ -193,26 +192,23 @@ _CALLBACK_REFUSALS = ((CallbackRefused, 403, "refused"), (CallbackReplayed, 409,
                       (PeriodAlreadyPaid, 409, "period_already_paid"), (PaymentError, 400, "not_settled"))
 
 
-def accept_payment_callback(fields: Dict[str, Any], app: Any = None) -> OrderView:
-    """The one way an order is settled: a callback its provider verifies, each one accepted once.
-    The conversation that asked for the order is told (and only then asked for a rating)."""
-    order = settle_from_callback(payment_provider().verify_callback(fields))
-    agent = getattr(getattr(app, "ctx", None), "agent", None)
-    if order.sender_id and agent is not None:
-        task = asyncio.get_running_loop().create_task(_announce_settled(agent, order))
-        _ANNOUNCING.add(task)
-        task.add_done_callback(_ANNOUNCING.discard)
-    return order
+def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
+    """The one way an order is settled: a callback its provider verifies, each one accepted once."""
+    return settle_from_callback(payment_provider().verify_callback(fields))
 
 
 PAYMENT_SETTLED_INTENT = "EXTERNAL_payment_settled"
-_ANNOUNCING: set = set()  # running announcements (a task nobody holds may be collected)
 
 
-async def _announce_settled(agent: Any, order: OrderView) -> None:
+async def announce_settled(app: Any, order: OrderView) -> None:
+    """Tell the conversation that asked for the order that the money arrived (and only then ask for a
+    rating). Before the callback is answered, so the chat knows by the time the customer is back."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if not order.sender_id or agent is None or order.status != "paid":
+        return
     try:
         await trigger_in_conversation(agent, order.sender_id, order.channel, PAYMENT_SETTLED_INTENT)
-    except Exception:  # the payment is settled either way; the chat is told when asked (action_help_when_confused)
+    except Exception:  # the payment is settled either way; the chat answers "did it arrive?" from the order
         logger.exception("could not tell the conversation that order %s settled", _short(order.reference))
 
 
@@ -278,7 +274,7 @@ class DocumentChannel(InputChannel):
             if not self.checkout_limiter.allow(client_ip(request)):
                 return response.json({"error": "too_many_requests"}, status=429, headers=SECURITY_HEADERS)
             try:
-                order = accept_payment_callback(_callback_fields(request), request.app)
+                order = accept_payment_callback(_callback_fields(request))
             except Exception as error:
                 for kind, status, code in _CALLBACK_REFUSALS:
                     if isinstance(error, kind):
@@ -286,6 +282,7 @@ class DocumentChannel(InputChannel):
                         return response.json({"error": code}, status=status, headers=SECURITY_HEADERS)
                 logger.exception("payment callback failed")
                 return response.json({"error": "busy"}, status=503, headers=SECURITY_HEADERS)
+            await announce_settled(request.app, order)
             return response.json({"status": order.status, "reference": order.reference}, headers=SECURITY_HEADERS)
 
         def checkout_page_route(handler: Callable[[Request, Text], Awaitable[HTTPResponse]]):
@@ -317,8 +314,9 @@ class DocumentChannel(InputChannel):
                 return message_page("order_not_found")
             if order.status == "pending":
                 try:  # the demo gateway "takes the money" and calls back, signed, as a real one would
-                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount),
-                                            request.app)
+                    settled = accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference,
+                                                                                            order.amount))
+                    await announce_settled(request.app, settled)
                     logger.info("demo payment settled for order %s", _short(order.reference))
                 except PeriodAlreadyPaid:
                     pass  # paid by another order, or by this one a moment ago (a double press): see below
