@@ -11,25 +11,14 @@ from rasa_sdk.types import DomainDict
 from actions.common import button, consecutive_fallbacks, intent_of, interaction_of, language_of, service_completed, \
     transcript_of
 from actions.disambiguation import ask_which_meaning
-from actions.service.human_lane.callback_times import SOON, TODAY_EVENING, TOMORROW_AFTERNOON, TOMORROW_MORNING, \
-    callback_due_at, offered_choices
+from actions.service.human_lane.callback_times import callback_due_at, callback_options
 from actions.service.formatting import date_and_time
 from actions.service.human_lane.handoff import handoff_backend, schedule_callback, service_open
 from actions.service.core.interactions import FALLBACK, record_service_event
 
-_CALLBACK_TITLES = {
-    SOON: {"zh-Hans": "一小时内", "en": "Within an hour"},
-    TODAY_EVENING: {"zh-Hans": "今天傍晚", "en": "This evening"},
-    TOMORROW_MORNING: {"zh-Hans": "明天上午", "en": "Tomorrow morning"},
-    TOMORROW_AFTERNOON: {"zh-Hans": "明天下午", "en": "Tomorrow afternoon"},
-}
-
-
 def callback_buttons(language: str) -> List[dict]:
     """One big button per call-back time still possible, in the customer's language."""
-    titles_language = "en" if language == "en" else "zh-Hans"
-    return [button(_CALLBACK_TITLES[choice][titles_language], f'/inform{{"callback_time":"{choice}"}}', language)
-            for choice in offered_choices(service_open())]
+    return [button(title, payload, language) for title, payload in callback_options(language, service_open())]
 
 
 class ActionHandoff(Action):

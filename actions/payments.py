@@ -9,15 +9,17 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.common import (button, customer_id_of, document_attachment, is_clear_yes, language_of,
-                            service_completed)
+from actions.common import (button, channel_of, customer_id_of, document_attachment, is_clear_yes,
+                            language_of, service_completed)
 from actions.service.customers.accounts import change_debit_account, normalize_card_number
 from actions.service.policies.documents import invoice_link
 from actions.service.formatting import long_date, mask_account, money
+from actions.service.language import localized
 from actions.service.policies.payments import (
-    ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
+    PAID, customer_payment_order, ALL_POLICIES, create_payment_order, parse_payment_method, parse_policy_choice, recent_payments,
 )
 from actions.service.policies.lookup import premiums_due
+from actions.policies import say_next_due
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
 
@@ -87,11 +89,33 @@ class ActionCreatePayment(VerifiedAction):
         if not chosen or not method:
             dispatcher.utter_message(response="utter_no_premium_due")
             return clear
-        order = create_payment_order(customer_id, chosen.split(","), method)
+        order = create_payment_order(customer_id, chosen.split(","), method, sender_id=tracker.sender_id,
+                                     channel=channel_of(tracker))
         dispatcher.utter_message(response="utter_payment_order", reference=order.reference,
                                  amount=money(order.amount), method=word(order.method, language),
                                  pay_url=order.pay_url)
-        return clear + [service_completed()]
+        # Not finished yet: the rating waits until the money arrives (action_payment_settled).
+        return clear + [SlotSet("payment_order", order.reference)]
+
+
+class ActionPaymentSettled(Action):
+    """The order of this chat settled (the Rasa server's EXTERNAL_payment_settled): say so, and when
+    the next premium is due; the service is done, so the rating may follow. Not a customer request,
+    so not a VerifiedAction (nothing to resume after a check): a chat no longer verified hears nothing."""
+
+    def name(self) -> Text:
+        return "action_payment_settled"
+
+    def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
+        customer_id, language = customer_id_of(tracker), language_of(tracker)
+        if customer_id is None:
+            return []
+        order = customer_payment_order(customer_id, tracker.get_slot("payment_order") or "")
+        if order is None or order.status != PAID:
+            return []
+        dispatcher.utter_message(response="utter_payment_settled", amount=money(order.amount))
+        say_next_due(dispatcher, customer_id, language)
+        return [service_completed()]
 
 
 class ActionRequestInvoice(VerifiedAction):
@@ -110,8 +134,8 @@ class ActionRequestInvoice(VerifiedAction):
         for payment in (p for p in payments if p.paid_on == latest_day):
             url = invoice_link(customer_id, payment.id, language)
             dispatcher.utter_message(
-                response="utter_invoice_link", product=payment.product_name_en if language == "en"
-                else payment.product_name, number=payment.policy_number, amount=money(payment.amount),
+                response="utter_invoice_link", product=localized(payment.product_name, payment.product_name_en,
+                                                                 language), number=payment.policy_number, amount=money(payment.amount),
                 paid_on=long_date(payment.paid_on, language), url=url, **document_attachment(tracker, url),
             )
         return []

@@ -14,6 +14,8 @@ from actions.service.policies.lookup import list_policies, premiums_due
 from actions.verified_action import VerifiedAction
 from actions.vocabulary import word
 
+NEXT_DUE_HORIZON_DAYS = 400  # the longest period is a year: the next due date is always within it
+
 
 class ActionQueryPolicy(VerifiedAction):
     intent = "query_policy"
@@ -49,6 +51,7 @@ class ActionQueryPremium(VerifiedAction):
         due = premiums_due(customer_id)
         if not due:
             dispatcher.utter_message(response="utter_no_premium_due")
+            say_next_due(dispatcher, customer_id, language)  # "nothing due" alone leaves them guessing
             return []
         for policy in due:
             if policy.overdue_days:
@@ -67,3 +70,12 @@ class ActionQueryPremium(VerifiedAction):
         total = sum((p.premium for p in due), Decimal(0))
         dispatcher.utter_message(response="utter_premium_total", total=money(total))
         return []
+
+
+def say_next_due(dispatcher: CollectingDispatcher, customer_id: int, language: Text) -> None:
+    """The next premium due, with its date, whenever it is (nothing when the customer has no policy)."""
+    upcoming = premiums_due(customer_id, within_days=NEXT_DUE_HORIZON_DAYS)
+    if upcoming:
+        policy = upcoming[0]
+        dispatcher.utter_message(response="utter_next_due", product=policy.name(language), number=policy.number,
+                                 due_date=long_date(policy.next_due_date, language), premium=money(policy.premium))

@@ -9,7 +9,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import channel_of, document_attachment
+from actions.common import channel_of, document_attachment, language_of
+from actions.service.formatting import long_date
 from actions.service.customers.channel_links import linked_addresses
 from actions.service.policies.documents import calendar_link
 from actions.service.customers.channel_links import customer_for_address
@@ -24,6 +25,7 @@ from actions.verified_action import VerifiedAction
 logger = logging.getLogger(__name__)
 
 INTENT = "set_reminder"
+REMINDER_WINDOW_DAYS = 31  # the first reminder goes out 30 days ahead: what a waiting notice can be about
 # Notices are reminders for people who did not get a push: shown in the web chat, not on Telegram
 # (which already carried the same message) or the phone.
 WEB_CHAT_CHANNELS = ("rest", "socketio", "")
@@ -112,8 +114,15 @@ def show_waiting_notices(dispatcher: CollectingDispatcher, tracker: Tracker, cus
     except Exception:  # a notice is a courtesy: it must never break the identity check or a new session
         logger.exception("could not read the notices of customer %s", customer_id)
         return
-    for text in waiting:
-        dispatcher.utter_message(text=text)
+    if not waiting:
+        return
+    # The stored notice is the reminder as pushed elsewhere (every policy, links, how to stop): in a
+    # chat the customer gets one short sentence in the chat's language and a button instead.
+    due = premiums_due(customer_id, within_days=REMINDER_WINDOW_DAYS)
+    if due:
+        language = language_of(tracker)
+        dispatcher.utter_message(response="utter_reminder_waiting", count=len(due),
+                                 due_date=long_date(due[0].next_due_date, language))
 
 
 def show_notices_of_linked_sender(dispatcher: CollectingDispatcher, tracker: Tracker) -> None:

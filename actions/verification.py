@@ -87,7 +87,8 @@ class ActionVerifyIdentity(Action):
             return events + [SlotSet("phone", None)]
         result = verify_identity(phone, last4, tracker.sender_id, phone_proven=phone_proven_by_channel(tracker, phone))
         if result.status == LOCKED:
-            dispatcher.utter_message(response="utter_verification_locked", locked_until=clock_time(result.locked_until))
+            locked = "utter_verification_locked_phone" if result.locked_by == "phone" else "utter_verification_locked"
+            dispatcher.utter_message(response=locked, locked_until=clock_time(result.locked_until))
             return events + [SlotSet("phone", None), SlotSet("pending_request", None)]
         if result.status != VERIFIED:
             dispatcher.utter_message(response="utter_verification_failed", attempts_left=result.attempts_left)

@@ -4,6 +4,12 @@ Designers write each response in Simplified Chinese (the default variation), Eng
 where it matters, Cantonese, chosen by the `language` slot (Rasa's conditional variations).
 Traditional Chinese is generated here from the Simplified text with OpenCC, so nobody keeps a
 fourth copy of every sentence in step by hand.
+
+A variation conditioned on another slot as well (the claim checklist by event type) names its
+language too (`zh-Hans` for the Simplified one): Rasa picks at random among all variations whose
+conditions match, so one without a language would be sent to English customers half the time.
+Traditional customers get the Simplified variation converted unless one is written for them.
+Every generated response carries `language`, so a page shows its own labels in the same language.
 """
 from __future__ import annotations
 
@@ -14,6 +20,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
 
+from actions.service.constants import DEFAULT_LANGUAGE, LANGUAGES
+from actions.service.core.settings import get_settings
 from actions.service.language import to_traditional
 
 TRADITIONAL = ("zh-Hant", "yue")
@@ -34,14 +42,34 @@ class LocalizedResponseGenerator(TemplatedNaturalLanguageGenerator):
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
-        response = await super().generate(utter_action, tracker, output_channel, **kwargs)
-        language = tracker.get_slot("language")
-        # Only Simplified text is converted; written English and Cantonese variations stay as written.
-        if response and language in TRADITIONAL and not _written_for_a_language(response):
-            response = traditionalize(response, language)
-        return response
+        return self.generate_in_language(utter_action, tracker.current_slot_values(), output_channel, **kwargs)
+
+    def generate_in_language(self, utter_action: Text, filled_slots: Dict[Text, Any], output_channel: Text,
+                             **kwargs: Any) -> Optional[Dict[Text, Any]]:
+        """The response in the language of the `language` slot, tagged with that language."""
+        language = filled_slots.get("language")
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        slots = {**filled_slots, "language": language}
+        kwargs = {"hotline": get_settings().hotline, **kwargs}  # one configured number, {hotline} in any text
+        if language in TRADITIONAL:
+            # Values put into a Cantonese sentence (a product, a place) must be Traditional too.
+            written = self.generate_from_slots(utter_action, slots, output_channel,
+                                               **_values_in_traditional(kwargs, language))
+            if written is not None and not _written_for(written, language):
+                simplified = self.generate_from_slots(utter_action, {**slots, "language": DEFAULT_LANGUAGE},
+                                                      output_channel, **kwargs)
+                written = traditionalize(simplified, language) if simplified is not None else None
+        else:
+            written = self.generate_from_slots(utter_action, slots, output_channel, **kwargs)
+        if written is not None:
+            written["language"] = language
+        return written
 
 
-def _written_for_a_language(response: Dict[Text, Any]) -> bool:
-    """A variation chosen by the language slot (English, Cantonese), not by another slot."""
-    return any(c.get("name") == "language" for c in response.get("condition") or [])
+def _written_for(response: Dict[Text, Any], language: str) -> bool:
+    """A variation written for this language (its condition names it), not generated from Simplified."""
+    return any(c.get("name") == "language" and c.get("value") == language for c in response.get("condition") or [])
+
+
+def _values_in_traditional(values: Dict[Text, Any], language: str) -> Dict[Text, Any]:
+    return {k: to_traditional(v, language) if isinstance(v, str) else v for k, v in values.items()}

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import time
 from collections import Counter, defaultdict
@@ -27,6 +26,7 @@ from typing import Dict, Iterable, Iterator, List, Optional, Sequence
 import sqlalchemy as sa
 import yaml
 
+from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_card_and_id_numbers
 from actions.service.language import to_simplified
 
@@ -196,8 +196,7 @@ def write_review(found: Dict[str, Finding], out: Path) -> Path:
 def main(argv: Optional[Sequence[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     # The same URL the Rasa server stores conversations at (bot/endpoints.yml, scripts/env.sh).
-    parser.add_argument("--tracker-store", default=os.environ.get("ANXIN_TRACKER_STORE_URL",
-                                                                  f"sqlite:///{ROOT / 'var' / 'tracker.db'}"))
+    parser.add_argument("--tracker-store", default=get_settings().tracker_store_url)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--since-days", type=float, default=None, help="only conversations of the last N days")
     args = parser.parse_args(argv)

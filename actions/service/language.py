@@ -56,6 +56,13 @@ def to_traditional(text: str, language: str = "zh-Hant") -> str:
     return _to_traditional["yue" if language == "yue" else "zh-Hant"].convert(text)
 
 
+def localized(chinese: str, english: str, language: Optional[str]) -> str:
+    """A data text (a product's name) in the customer's language and script."""
+    if language == "en":
+        return english or chinese
+    return to_traditional(chinese, language) if language in ("zh-Hant", "yue") else chinese
+
+
 def _named_languages(text: str):
     """(language, negated) for each language the text names, in order."""
     lowered = (text or "").lower()

@@ -27,7 +27,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Text
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Protocol, Text, Tuple
 
 from sanic import Blueprint
 
@@ -39,13 +39,17 @@ from actions.service.language import in_language
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
 from actions.service.core.leases import hold_lease, holder_name, release_lease
 from actions.service.human_lane import outbox
+from actions.service.human_lane.callback_times import is_callback_choice
 from actions.service.human_lane.handoff import active_ticket_for_sender, claim_place_updates, handoff_backend
+
+from bot.channels.waiting_replies import reply_while_waiting
 
 logger = logging.getLogger(__name__)
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 HUMAN, SYSTEM, BOT = "human", "system", "bot"
+WAITING = "waiting"
 ACTION_LISTEN = "action_listen"
 RESOLVED_INTENT = "EXTERNAL_human_resolved"
 HANDED_BACK_INTENT = "EXTERNAL_human_handed_back"
@@ -56,6 +60,10 @@ class LaneMessage:
     author: str = HUMAN  # human | system
     agent: str = ""
     language: str = "zh-Hans"
+    buttons: Tuple[Tuple[str, str], ...] = ()  # (title, payload): the call-back times offered while waiting
+
+    def button_list(self) -> List[Dict[str, str]]:
+        return [{"title": title, "payload": payload} for title, payload in self.buttons]
 
     def labelled_text(self) -> str:
         """For channels that cannot show an author: the agent's name goes before the text."""
@@ -82,7 +90,10 @@ class SocketIOLine:
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
         sio = self.input_channel.sio
-        payload = {"text": message.text, "metadata": {"author": message.author, "agent": message.agent}}
+        payload = {"text": message.text,
+                   "metadata": {"author": message.author, "agent": message.agent, "language": message.language}}
+        if message.buttons:
+            payload["quick_replies"] = [{"content_type": "text", **b} for b in message.button_list()]
         await sio.emit(self.input_channel.bot_message_evt, payload, room=sender_id)
         return True
 
@@ -142,7 +153,8 @@ class OutboxLine:
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
         await asyncio.to_thread(self.outbox.put, sender_id, {
-            "text": message.labelled_text(), "metadata": {"author": message.author, "agent": message.agent}})
+            "text": message.labelled_text(), "buttons": message.button_list(),
+            "metadata": {"author": message.author, "agent": message.agent}})
         return True
 
     def output_channel(self, sender_id: str) -> OutputChannel:
@@ -191,14 +203,55 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
         if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
             await asyncio.to_thread(handoff_backend().withdraw, ticket.id)
             ticket = None
+        if ticket is not None and ticket.status == WAITING and is_callback_choice(text) and await unpause(sender_id):
+            # tired of waiting: leaves the queue, and the bot books the call-back as when nobody is free
+            await asyncio.to_thread(handoff_backend().withdraw, ticket.id, "customer chose a call-back instead of waiting")
+            ticket = None
         if ticket is None:
             await on_new_message(message)
             return
         if text.strip():
             await asyncio.to_thread(handoff_backend().customer_message, ticket.id, text)
             logger.info("relayed a message of sender %s to ticket %s", mask_digits_in_text(sender_id), ticket.id)
+            await reply_while_waiting(message, ticket, text, _tell_now)
 
     return relay_or_handle
+
+
+async def _tell_now(message: UserMessage, text: str, buttons: Tuple[Tuple[str, str], ...], language: str) -> None:
+    """A notice answering this very message: in the REST answer, or on the customer's live line."""
+    notice = LaneMessage(text, SYSTEM, "", language, tuple(buttons))
+    if isinstance(message.output_channel, CollectingOutputChannel):
+        await _hand_over(message.output_channel, str(message.sender_id),
+                         {"text": notice.labelled_text(), "buttons": notice.button_list(),
+                          "metadata": {"author": SYSTEM, "agent": "", "language": language}})
+    else:
+        await line_for(str(message.sender_id), message.input_channel or "").send(str(message.sender_id), notice)
+
+
+# The Rasa server's app (set when it starts): its agent resumes a paused conversation.
+_SERVER: Dict[str, Any] = {}
+
+
+async def unpause(sender_id: str) -> bool:
+    """Resume a paused conversation so the bot answers again; False when this process has no agent."""
+    app = _SERVER.get("app")
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if agent is None:
+        return False
+    await _resume_tracker(agent, sender_id)
+    return True
+
+
+async def _resume_tracker(agent: Any, sender_id: str) -> None:
+    async with agent.lock_store.lock(sender_id):
+        tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
+        if tracker.is_paused():
+            # The pause came straight after action_handoff, with no action_listen: without one the
+            # rules would not see the next message as a new user turn.
+            tracker.update(ConversationResumed())
+            tracker.update(ActionExecuted(ACTION_LISTEN))
+            await agent.tracker_store.save(tracker)
 
 
 async def send_to_customer(sender_id: str, channel: str, message: LaneMessage) -> bool:
@@ -215,16 +268,24 @@ async def notify_joined(sender_id: str, channel: str, language: str, agent_name:
     return await send_to_customer(sender_id, channel, LaneMessage(text, SYSTEM, agent_name, language))
 
 
-async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True) -> None:
-    """Give the conversation back to the bot: it says the agent left and, after a resolution, asks a rating."""
+async def trigger_in_conversation(agent: Any, sender_id: str, channel: str, intent: str) -> bool:
+    """Let the bot speak in a conversation outside the customer's turn (an external intent), on the
+    customer's own channel; False (nothing said) while a person has the conversation."""
+    if await asyncio.to_thread(active_ticket_for_sender, sender_id) is not None:
+        return False
+    output = line_for(sender_id, channel).output_channel(sender_id)
     async with agent.lock_store.lock(sender_id):
         tracker = await agent.tracker_store.get_or_create_tracker(sender_id)
-        if tracker.is_paused():
-            # The pause came straight after action_handoff, with no action_listen: without one the
-            # rules would not see the external intent below as a new user turn.
-            tracker.update(ConversationResumed())
-            tracker.update(ActionExecuted(ACTION_LISTEN))
-            await agent.tracker_store.save(tracker)
+        await agent.processor.trigger_external_user_uttered(intent, {}, tracker, output)
+    flush = getattr(output, "flush", None)
+    if flush is not None:
+        await flush()
+    return True
+
+
+async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True) -> None:
+    """Give the conversation back to the bot: it says the agent left and, after a resolution, asks a rating."""
+    await _resume_tracker(agent, sender_id)
     output = line_for(sender_id, channel).output_channel(sender_id)
     intent = RESOLVED_INTENT if rate else HANDED_BACK_INTENT
     async with agent.lock_store.lock(sender_id):
@@ -299,7 +360,8 @@ class HumanLaneChannel(InputChannel):
         tasks: List[asyncio.Task] = []
 
         @lane.listener("after_server_start")
-        async def start(_app: Any, _loop: Any) -> None:
+        async def start(app: Any, _loop: Any) -> None:
+            _SERVER["app"] = app
             tasks.append(asyncio.create_task(QueueNotifier().run_forever()))
 
         @lane.listener("before_server_stop")

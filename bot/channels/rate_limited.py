@@ -166,10 +166,35 @@ class RateLimitedRestInput(RestInput):
         return blueprint
 
 
+class LanguageTaggedSocketIOOutput(SocketIOOutput):
+    """Each bot message carries the conversation's language (bot/nlg.py tags every response) in
+    its metadata, so the web page shows its own labels in that language instead of guessing."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._language: Optional[str] = None
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        self._language = message.get("language")
+        try:
+            await super().send_response(recipient_id, message)
+        finally:
+            self._language = None
+
+    async def _send_message(self, socket_id: Text, response: Any) -> None:
+        if self._language and isinstance(response, dict):
+            response = {**response, "metadata": {**(response.get("metadata") or {}), "language": self._language}}
+        await super()._send_message(socket_id, response)
+
+
 class RateLimitedSocketIOInput(SocketIOInput):
     @classmethod
     def name(cls) -> Text:
         return "socketio"
+
+    def get_output_channel(self) -> Optional[SocketIOOutput]:
+        sio = getattr(self, "sio", None)
+        return LanguageTaggedSocketIOOutput(sio, self.bot_message_evt) if sio is not None else None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -185,7 +210,7 @@ class RateLimitedSocketIOInput(SocketIOInput):
         # or a message that is not text, and has no per-client limit.
         @sio.on(self.user_message_evt, namespace=self.namespace)
         async def handle_message(sid: Text, data: Any) -> None:
-            output = SocketIOOutput(sio, self.bot_message_evt)
+            output = LanguageTaggedSocketIOOutput(sio, self.bot_message_evt)
             environ = sio.get_environ(sid, namespace=self.namespace) or {}
             if not self.client_limiter.allow(client_ip(environ.get("sanic.request"))):
                 await output.send_text_message(sid, polite("slow_down", None))

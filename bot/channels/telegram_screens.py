@@ -24,7 +24,7 @@ BUTTONS_PER_ROW = 2
 CALLBACK_PREFIX = "tg:"
 
 _TEXTS: Dict[str, Dict[str, str]] = {
-    "human_button": {"zh-Hans": "🧑‍💼 转人工 / Human", "en": "🧑‍💼 Human agent / 转人工"},
+    "human_button": {"zh-Hans": "🧑‍💼 转人工 / Human", "en": "🧑‍💼 Human agent"},
     "share_phone_button": {"zh-Hans": "📱 发送我的手机号", "yue": "📱 傳送我嘅手機號碼", "en": "📱 Share my phone number"},
     "welcome": {
         "zh-Hans": "您好，我是安心保险的小安。\n保单、交费、报案、理赔，都可以问我。\n随时按最上面的“转人工”找真人客服。\n\n请先选语言，和要不要用长辈版（大按钮，语音回复）。",

@@ -53,6 +53,7 @@ from actions.service.human_lane import handoff
 from actions.service.core.settings import get_settings
 from bot.channels import human_lane
 from bot.console import voc_pages
+from bot.console.labels import intent_label
 from bot.console.views import (
     SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,
     main_intent, message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json,
@@ -278,6 +279,7 @@ async def conversation_json(request: Request, agent: Any, view: Any) -> Dict[str
         "ticket": ticket,
         "summary": one_line_summary(ticket, verification, intent, fields, len(policies), len(claims)),
         "intent": intent,
+        "intent_label": intent_label(intent) if intent else "",
         "intents": intents,
         "fields": fields,
         "verification": verification,

@@ -16,6 +16,7 @@ from actions.service.formatting import long_date, mask_account, mask_digits_in_t
 from actions.service.customers.identity import is_senior_age
 from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA
 from actions.service.policies.lookup import list_policies
+from bot.console.labels import channel_label, form_label, intent_label, labels_for, language_label, pressed
 
 SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())
 TRANSCRIPT_LIMIT = 200  # pre-handoff lines shown; older ones are summarised by the summary line
@@ -92,6 +93,12 @@ def ticket_json(view: Any) -> Dict[str, Any]:
         if isinstance(data.get(key), str):
             data[key] = mask_digits_in_text(data[key])
     data["sla_seconds"] = SLA_FIRST_RESPONSE_SECONDS
+    # what the agent reads: words, not the bot's names (the names stay for tools and tests)
+    data["intent_label"] = intent_label(data.get("intent")) if data.get("intent") else ""
+    data["channel_label"] = channel_label(data.get("channel"))
+    data["language_label"] = language_label(data.get("language"))
+    if isinstance(data.get("summary"), str):
+        data["summary"] = pressed(data["summary"], []) or data["summary"]
     return data
 
 
@@ -111,7 +118,8 @@ def queue_json(agent: Any, views: Iterable[Any]) -> List[Dict[str, Any]]:
 def message_json(message: Any) -> Dict[str, Any]:
     data = plain(message)
     if isinstance(data.get("text"), str):
-        data["text"] = mask_digits_in_text(data["text"])
+        said = pressed(data["text"], []) if data.get("author") == "customer" else None
+        data["text"] = said or mask_digits_in_text(data["text"])
     return data
 
 
@@ -132,11 +140,15 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
     """Customer and bot turns (voice turns as their transcript), oldest first, up to the handoff."""
     until = _as_utc(until)
     lines: List[Dict[str, Any]] = []
-    requested = None
+    requested, buttons = None, []
     for event in events:
         kind, text = event.get("event"), event.get("text")
         if kind == "slot" and event.get("name") == "requested_slot":
             requested = event.get("value")
+        if kind == "bot":
+            buttons = (event.get("data") or {}).get("buttons") or buttons
+        if kind == "user" and text:
+            text = pressed(text, buttons) or text  # a press reads as the button's words
         if kind not in ("user", "bot") or not text:
             continue
         if kind == "user" and requested in _HIDDEN_SLOTS:  # the answer to "the last 4 digits of your ID"
@@ -155,7 +167,8 @@ def tracker_transcript(events: Sequence[Dict[str, Any]], until: Optional[datetim
 def stored_transcript(lines: Iterable[Tuple[str, str]]) -> List[Dict[str, Any]]:
     """The ticket's own (who, text) copy, used when the tracker is not available."""
     return [{"author": who if who in AUTHORS else "customer",
-             "text": mask_digits_in_text(mask_id_answer(said) if who == "customer" else said), "at": None}
+             "text": (pressed(said, []) if who == "customer" else None)
+             or mask_digits_in_text(mask_id_answer(said) if who == "customer" else said), "at": None}
             for who, said in lines][-TRANSCRIPT_LIMIT:]
 
 
@@ -171,7 +184,8 @@ def intents_seen(events: Sequence[Dict[str, Any]]) -> List[Dict[str, Any]]:
             continue
         if seen and seen[-1]["name"] == name:
             continue
-        seen.append({"name": name, "confidence": round(float(intent.get("confidence") or 0), 2)})
+        seen.append({"name": name, "label": intent_label(name),
+                     "confidence": round(float(intent.get("confidence") or 0), 2)})
     return seen
 
 
@@ -221,7 +235,7 @@ def collected_fields(slots: Dict[str, Any], forms: Dict[str, Sequence[str]]) -> 
             grouped[form] = fields
             claimed.update(fields)
     other = {name: value for name, value in filled.items() if name not in claimed}
-    return {"forms": grouped, "other": other}
+    return {"forms": grouped, "other": other, "labels": labels_for(list(grouped) + list(filled))}
 
 
 def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: Any = None) -> Dict[str, Any]:
@@ -279,12 +293,12 @@ def one_line_summary(ticket: Dict[str, Any], verification: Dict[str, Any], inten
         parts.append("senior")
     elif ticket.get("priority") == "vip":
         parts.append("VIP")
-    parts.append(ticket.get("language") or "")
-    parts.append("verified" if verification["verified"] else "not verified")
+    parts.append(language_label(ticket.get("language")))
+    parts.append("已验证 verified" if verification["verified"] else "未验证 not verified")
     if intent:
-        parts.append(f"wants: {intent}")
+        parts.append(f"想办 wants: {intent_label(intent)}")
     for form, values in fields["forms"].items():
-        parts.append(f"{form}: {len(values)} field(s) given")
+        parts.append(f"{form_label(form)}: {len(values)} 项 field(s) given")
     if policies:
         parts.append(f"{policies} polic{'y' if policies == 1 else 'ies'}")
     if claims:

@@ -32,12 +32,11 @@ from actions.service.policies.payment_provider import CallbackRefused
 from actions.service.policies.payments import (CallbackReplayed, OrderView, PaymentError, PeriodAlreadyPaid,
                                       payment_provider, settle_from_callback)
 from actions.service.core.settings import get_settings
+from bot.channels.human_lane import trigger_in_conversation
 from bot.channels.rate_limited import TokenBucketLimiter, client_ip
 from bot.pages.phrases import MESSAGES
 
 logger = logging.getLogger(__name__)
-
-HOTLINE = "400-000-0000"
 
 SECURITY_HEADERS = {
     # Links carry secrets (tokens) and pages show payments: never cache, never leak the URL onwards.
@@ -108,7 +107,7 @@ def _message_page(title_zh: str, title_en: str, text_zh: str, text_en: str, stat
     body = (
         f"<h1>{_both(title_zh, title_en)}</h1>"
         f"<p>{_both(text_zh, text_en)}</p>"
-        f'<p class="note">{_both(f"客服热线：{HOTLINE}", f"Hotline: {HOTLINE}")}</p>'
+        f'<p class="note">{_both(f"客服热线：{get_settings().hotline}", f"Hotline: {get_settings().hotline}")}</p>'
     )
     return _page(f"{title_zh} / {title_en}", body, status)
 
@@ -180,6 +179,21 @@ def accept_payment_callback(fields: Dict[str, Any]) -> OrderView:
     return settle_from_callback(payment_provider().verify_callback(fields))
 
 
+PAYMENT_SETTLED_INTENT = "EXTERNAL_payment_settled"
+
+
+async def announce_settled(app: Any, order: OrderView) -> None:
+    """Tell the conversation that asked for the order that the money arrived (and only then ask for a
+    rating). Before the callback is answered, so the chat knows by the time the customer is back."""
+    agent = getattr(getattr(app, "ctx", None), "agent", None)
+    if not order.sender_id or agent is None or order.status != "paid":
+        return
+    try:
+        await trigger_in_conversation(agent, order.sender_id, order.channel, PAYMENT_SETTLED_INTENT)
+    except Exception:  # the payment is settled either way; the chat answers "did it arrive?" from the order
+        logger.exception("could not tell the conversation that order %s settled", _short(order.reference))
+
+
 def _callback_fields(request: Request) -> Dict[str, Any]:
     """The callback's fields from a JSON object or a form; anything else is no fields (refused as malformed)."""
     try:
@@ -228,9 +242,13 @@ class DocumentChannel(InputChannel):
                 return message_page("busy")
             if document is None:
                 return message_page("link_not_found")
+            # A PDF opens in the browser (its viewer has a download button); ?download=1, or a calendar
+            # file (the phone hands it to its calendar), is a download.
+            inline = document.content_type.startswith("application/pdf") and request.args.get("download") != "1"
+            disposition = "inline" if inline else "attachment"
             return response.raw(
                 document.body, content_type=document.content_type,
-                headers={**SECURITY_HEADERS, "Content-Disposition": f'attachment; filename="{document.filename}"'},
+                headers={**SECURITY_HEADERS, "Content-Disposition": f'{disposition}; filename="{document.filename}"'},
             )
 
         @documents.route("/pay/callback", methods=["POST"])
@@ -246,6 +264,7 @@ class DocumentChannel(InputChannel):
                         return response.json({"error": code}, status=status, headers=SECURITY_HEADERS)
                 logger.exception("payment callback failed")
                 return response.json({"error": "busy"}, status=503, headers=SECURITY_HEADERS)
+            await announce_settled(request.app, order)
             return response.json({"status": order.status, "reference": order.reference}, headers=SECURITY_HEADERS)
 
         def checkout_page_route(handler: Callable[[Request, Text], Awaitable[HTTPResponse]]):
@@ -277,7 +296,9 @@ class DocumentChannel(InputChannel):
                 return message_page("order_not_found")
             if order.status == "pending":
                 try:  # the demo gateway "takes the money" and calls back, signed, as a real one would
-                    accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference, order.amount))
+                    settled = accept_payment_callback(DemoPaymentProvider().signed_callback(order.reference,
+                                                                                            order.amount))
+                    await announce_settled(request.app, settled)
                     logger.info("demo payment settled for order %s", _short(order.reference))
                 except PeriodAlreadyPaid:
                     pass  # paid by another order, or by this one a moment ago (a double press): see below

@@ -21,6 +21,7 @@ import asyncio
 import json
 import logging
 import re
+from html import escape
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 
@@ -31,6 +32,7 @@ from sanic.response import HTTPResponse
 
 from actions.service.constants import LANGUAGES
 from actions.service.language import text_language
+from actions.service.core.settings import get_settings
 from bot.channels.rate_limited import TokenBucketLimiter
 from bot.pages.phrases import SPEAK_REFUSALS
 from voice.audio import AudioError, encode_ogg_opus
@@ -134,7 +136,8 @@ class WebChatPage(InputChannel):
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         page = Blueprint("custom_webhook_WebChatPage", __name__)
         # Read once: the page and its files are part of the release.
-        html = (WEB / "chat.html").read_text(encoding="utf-8")
+        html = (WEB / "chat.html").read_text(encoding="utf-8").replace(
+            "{{hotline}}", escape(get_settings().hotline, quote=True))  # the one configured urgent number
         files = {name: (path.read_bytes(), kind) for name, (path, kind) in {**ASSETS, **VENDOR}.items()}
         speaking = asyncio.Semaphore(SPEAK_AT_ONCE)
 

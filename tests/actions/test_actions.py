@@ -107,7 +107,7 @@ def test_query_premium_for_overdue_policy(demo_db, customers):
     assert said(dispatcher) == ["utter_premium_overdue", "utter_premium_total"]
     due = date.today() - timedelta(days=20)
     assert variables(dispatcher.messages[0]) == dict(
-        product="安心终身寿险", number="P2010000004", premium="¥5,600", days=20,
+        product="安心終身壽險", number="P2010000004", premium="¥5,600", days=20,
         grace_end=long_date(due + timedelta(days=60)), grace_left=40)
     assert variables(dispatcher.messages[1]) == {"total": "¥5,600"}
 
@@ -265,7 +265,7 @@ def test_only_the_own_telegram_contact_proves_the_phone(demo_db, channel, metada
     event = {**user(text, channel=channel), "metadata": metadata}
     tracker = make_tracker({"phone": "13800000001", "id_last4": "5821"}, events=[event], sender_id="someone")
     _, dispatcher = run(verification.ActionVerifyIdentity(), tracker)
-    assert said(dispatcher) == ["utter_verification_locked"]
+    assert said(dispatcher) == ["utter_verification_locked_phone"]  # says why: the number, not this chat
 
 
 def test_verify_without_both_slots_does_nothing(demo_db):

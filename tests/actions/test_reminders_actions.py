@@ -74,6 +74,8 @@ def test_session_start_of_a_linked_web_chat_shows_waiting_reminders_once(custome
     events = [{"event": "user", "text": "hi", "input_channel": "socketio", "parse_data": {"intent": {}}}]
     tracker = make_tracker({"language": "en"}, events=events, sender_id="web-visitor-1")
     _, dispatcher = run(ActionSessionStart(), tracker)
-    assert any("Dear Emily Li" in (m.get("text") or "") for m in dispatcher.messages)
+    shown = [m for m in dispatcher.messages if m.get("response") == "utter_reminder_waiting"]
+    assert len(shown) == 1 and shown[0]["count"] == 1  # a chat sentence in the chat's language, not the push
+    assert not any("Dear Emily Li" in (m.get("text") or "") for m in dispatcher.messages)
     _, again = run(ActionSessionStart(), tracker)
-    assert not any("Dear Emily Li" in (m.get("text") or "") for m in again.messages)
+    assert not any(m.get("response") == "utter_reminder_waiting" for m in again.messages)

@@ -53,7 +53,10 @@ def test_while_a_person_has_the_conversation_nothing_reaches_the_bot(demo_db):
     ticket = _ticket_for("waiting-customer")
     assert ticket.staffed
     reached, outputs = _relay(["喂？", "还在吗"], "waiting-customer")
-    assert reached == [] and outputs == [[], []]
+    assert reached == []
+    # never silence: each message gets the place in the queue, as a notice (not the bot)
+    assert [[m["metadata"]["author"] for m in said] for said in outputs] == [["system"], ["system"]]
+    assert all("马上就到您" in said[0]["text"] for said in outputs)
     assert [(m.author, m.text) for m in ticket_messages(ticket.id)] == [("customer", "喂？"), ("customer", "还在吗")]
 
 
@@ -69,8 +72,9 @@ def test_an_agent_reply_on_a_channel_that_cannot_push_comes_with_the_next_answer
     _ticket_for("rest-customer")
     assert asyncio.run(send_to_customer("rest-customer", "rest", LaneMessage("您好，我来帮您。", HUMAN, "王芳")))
     _, outputs = _relay(["好的"], "rest-customer")
-    assert [m["text"] for m in outputs[0]] == ["👩‍💼 人工客服 王芳：您好，我来帮您。"]
+    assert [m["text"] for m in outputs[0]][0] == "👩‍💼 人工客服 王芳：您好，我来帮您。"
     assert outputs[0][0]["metadata"] == {"author": "human", "agent": "王芳"}
+    assert [m["metadata"]["author"] for m in outputs[0][1:]] == ["system"]  # the place, still waiting
     assert OUTBOX.take("rest-customer") == []  # handed over once
 
 

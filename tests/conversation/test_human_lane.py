@@ -1,7 +1,9 @@
 """The human lane over the REST channel, against real servers: pause, relay, call-back."""
 from __future__ import annotations
 
+import re
 import sqlite3
+from datetime import datetime, timedelta
 import subprocess
 import sys
 
@@ -40,7 +42,7 @@ def staffed(tmp_path_factory):
     running.stop()
 
 
-def test_with_a_person_online_the_bot_pauses_and_stays_silent(staffed):
+def test_with_a_person_online_the_bot_pauses_and_the_wait_is_never_silent(staffed):
     sender = new_sender()
     staffed.say(sender, "我要查保单")
     reply = texts(staffed.say(sender, "转人工"))
@@ -48,7 +50,9 @@ def test_with_a_person_online_the_bot_pauses_and_stays_silent(staffed):
     assert "pause" in tracker_events(staffed, sender)
 
     for words in ("喂？", "我的保单到期了怎么办", "还在吗"):
-        assert staffed.say(sender, words) == []  # the bot says nothing while a person has the conversation
+        answer = staffed.say(sender, words)  # the bot does not answer; each message gets the place in the queue
+        assert [m["metadata"]["author"] for m in answer] == ["system"]
+        assert re.search(r"您前面还有\d+位|马上就到您", answer[0]["text"])
 
     (ticket_id, status, transcript), = rows(staffed, "SELECT id, status, transcript FROM handoff_tickets "
                                                      "WHERE sender_id = ?", sender)
@@ -78,3 +82,35 @@ def test_without_a_person_the_bot_offers_a_call_back_and_stays_usable(servers):
     assert "打电话给您" in confirmed and "09:30" in confirmed
     assert rows(servers, "SELECT reason FROM callback_tasks WHERE status = 'open' AND reason = 'handoff'")
     assert "手机号" in texts(servers.say(sender, "我要查保单"))  # the bot goes on helping
+
+
+def test_pressing_human_again_while_waiting_is_acknowledged(staffed):
+    sender = new_sender()
+    staffed.say(sender, "human please")
+    again = staffed.say(sender, "/request_human")
+    assert len(again) == 1 and "already in the queue" in again[0]["text"]
+
+
+@pytest.mark.parametrize("language, first, sorry, call_back", [
+    ("zh-Hans", "转人工", "抱歉让您久等了", "回电话"),
+    ("zh-Hant", "請轉人工客服", "抱歉讓您久等了", "回電話"),
+    ("yue", "我要搵真人", "要您等咗咁耐", "打返畀您"),
+    ("en", "I want to talk to a person", "Sorry to keep you waiting", "call you back"),
+])
+def test_past_the_promised_wait_an_apology_and_a_call_back_offer(staffed, language, first, sorry, call_back):
+    sender = new_sender()
+    staffed.say(sender, first)
+    # five minutes pass with the promise at one
+    (ticket_id,), = rows(staffed, "SELECT id FROM handoff_tickets WHERE sender_id = ?", sender)
+    with sqlite3.connect(staffed.workdir / "anxin.db") as db:
+        db.execute("UPDATE handoff_tickets SET created_at = ?, promised_wait_seconds = 60 WHERE id = ?",
+                   (datetime.utcnow() - timedelta(minutes=5), ticket_id))
+    answer = staffed.say(sender, {"zh-Hans": "还要等多久", "zh-Hant": "還要等多久", "yue": "點解咁耐都冇人嘅",
+                                  "en": "how much longer"}[language])
+    assert sorry in answer[0]["text"] and call_back in answer[0]["text"]
+    choice = next(b["payload"] for b in answer[0]["buttons"] if "tomorrow_am" in b["payload"])
+    booked = staffed.say(sender, choice)  # leaves the queue; the bot, back, books the call-back
+    assert "09:30" in texts(booked)
+    assert rows(staffed, "SELECT status FROM handoff_tickets WHERE id = ?", ticket_id) == [("withdrawn",)]
+    assert "pause" not in tracker_events(staffed, sender)[-3:]
+

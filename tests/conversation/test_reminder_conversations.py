@@ -24,9 +24,10 @@ def test_reminder_waiting_as_a_notice_is_shown_once_after_verification(servers):
     subprocess.run([sys.executable, "-m", "actions.service.scheduler", "--once", "--now", f"{date.today()}T02:00:00"],
                    env=servers.env, cwd=ROOT, check=True, capture_output=True)
     reply = verify(servers, new_sender(), "13800000001", "5821", "我的保单")
-    assert "王建国您好，这里是安心人寿" in reply and "共¥10,000" in reply and "/webhooks/documents/pay/" in reply
+    # a chat sentence with a pay button, not the pushed reminder pasted in (no "reply 不要再提醒我")
+    assert "提醒您：有2份保单快到交费的时候了" in reply and "这里是安心人寿" not in reply
     again = verify(servers, new_sender(), "13800000001", "5821", "我的保单")
-    assert "这里是安心人寿" not in again
+    assert "提醒您" not in again
 
 
 def test_simplified_chinese_lead_days_are_set_after_verification(servers):

@@ -110,6 +110,9 @@ class PaymentOrder(Base):
     # The period each policy is paid for (ISO dates, in policy_numbers' order): settling pays exactly these.
     due_dates = Column(String(200), nullable=True)
     pay_token_hash = Column(String(64), nullable=True, unique=True, index=True)  # SHA-256 of the pay link's token
+    # The conversation that asked for the order: told there when the money arrives.
+    sender_id = Column(String(128), nullable=True)
+    channel = Column(String(20), nullable=True)
 
 
 class PaymentCallback(Base):
@@ -283,6 +286,8 @@ class HandoffTicket(InteractionColumns, Base):
     # reads it, so a customer hears one update a minute however many servers run).
     place_told = Column(Integer, nullable=True)
     place_told_at = Column(DateTime, nullable=True)
+    # The wait the customer was told when queued: past it, each message gets an apology and a call-back offer.
+    promised_wait_seconds = Column(Integer, nullable=True)
 
 
 class ChangeRecord(Base):

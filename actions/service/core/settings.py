@@ -161,6 +161,8 @@ class Settings:
     sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
     # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
     tracker_store_url: str = ""
+    # The urgent-contact number the customer is told everywhere (replies, web page, invoices, reminders).
+    hotline: str = "400-000-0000"
 
 
 @lru_cache(maxsize=1)
@@ -186,6 +188,7 @@ def get_settings() -> Settings:
         client_burst=int(os.environ.get("ANXIN_CLIENT_RATE_LIMIT_BURST", "60")),
         trusted_proxies=tuple(a.strip() for a in os.environ.get("ANXIN_TRUSTED_PROXIES", "").split(",") if a.strip()),
         tracker_store_url=os.environ.get("ANXIN_TRACKER_STORE_URL", f"sqlite:///{PROJECT_ROOT / 'var' / 'tracker.db'}"),
+        hotline=os.environ.get("ANXIN_HOTLINE", "400-000-0000").strip() or "400-000-0000",
         demo_mode=os.environ.get("ANXIN_DEMO_MODE", "").strip().lower() in ("1", "true", "yes", "on"),
         rate_limit_per_minute=float(os.environ.get("ANXIN_RATE_LIMIT_PER_MINUTE", "30")),
         rate_limit_burst=int(os.environ.get("ANXIN_RATE_LIMIT_BURST", "10")),

@@ -70,6 +70,9 @@ class VerificationResult:
     is_senior: bool = False
     attempts_left: int = 0
     locked_until: Optional[datetime] = None
+    # Which lock holds the chat: "chat" (its own wrong tries) or "phone" (wrong tries on this number
+    # from any chats): the customer is told why, not only until when.
+    locked_by: str = ""
 
 
 def age_on(birth_date: date, today: date) -> int:
@@ -104,9 +107,11 @@ def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[dat
     with session_scope() as session:
         records = {key: session.get(VerificationFailure, key) or VerificationFailure(key=key, failures=0)
                    for key in limits}
-        locked = [records[k].locked_until for k in holding if records[k].locked_until and records[k].locked_until > now]
+        locked = [(records[k].locked_until, k) for k in holding
+                  if records[k].locked_until and records[k].locked_until > now]
         if locked:
-            return VerificationResult(LOCKED, locked_until=max(locked))
+            until, key = max(locked)
+            return VerificationResult(LOCKED, locked_until=until, locked_by=_lock_kind(key))
         customer = session.query(Customer).filter_by(phone=phone).first()
         if customer and hmac.compare_digest(customer.id_last4_hash, hash_id_last4(id_last4)):
             for record in records.values():
@@ -122,6 +127,11 @@ def verify_identity(phone: str, id_last4: str, sender_id: str, now: Optional[dat
             if record.failures >= limits[key]:
                 record.failures, record.locked_until = 0, until
             session.merge(record)
-        if any(records[k].locked_until == until for k in holding):
-            return VerificationResult(LOCKED, locked_until=until)
+        newly_locked = [k for k in holding if records[k].locked_until == until]
+        if newly_locked:
+            return VerificationResult(LOCKED, locked_until=until, locked_by=_lock_kind(newly_locked[0]))
         return VerificationResult(MISMATCH, attempts_left=min(limits[k] - records[k].failures for k in holding))
+
+
+def _lock_kind(key: str) -> str:
+    return "phone" if key.startswith("phone:") else "chat"

@@ -7,7 +7,7 @@ service time zone; the agent calls within that block.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta, timezone
-from typing import List, Optional
+from typing import List, Optional, Tuple
 from zoneinfo import ZoneInfo
 
 from actions.service.formatting import SERVICE_TIME_ZONE
@@ -31,6 +31,28 @@ def callback_due_at(choice: str, now: Optional[datetime] = None, time_zone: str 
     local = datetime.combine(local_now.date() + timedelta(days=days), start, tzinfo=ZoneInfo(time_zone))
     due = local.astimezone(timezone.utc).replace(tzinfo=None)
     return due if due > now else None
+
+
+_TITLES = {
+    SOON: {"zh-Hans": "一小时内", "en": "Within an hour"},
+    TODAY_EVENING: {"zh-Hans": "今天傍晚", "en": "This evening"},
+    TOMORROW_MORNING: {"zh-Hans": "明天上午", "en": "Tomorrow morning"},
+    TOMORROW_AFTERNOON: {"zh-Hans": "明天下午", "en": "Tomorrow afternoon"},
+}
+CALLBACK_PAYLOAD = '/inform{{"callback_time":"{choice}"}}'
+
+
+def callback_options(language: str, service_open_now: bool) -> List[Tuple[str, str]]:
+    """(title, payload) of each call-back time still possible; Chinese titles in Simplified (the
+    caller writes them in the customer's script)."""
+    titles_language = "en" if language == "en" else "zh-Hans"
+    return [(_TITLES[choice][titles_language], CALLBACK_PAYLOAD.format(choice=choice))
+            for choice in offered_choices(service_open_now)]
+
+
+def is_callback_choice(text: str) -> bool:
+    """A press of a call-back time button."""
+    return (text or "").strip().startswith(CALLBACK_PAYLOAD.split("{{")[0] + '{"callback_time"')
 
 
 def offered_choices(service_open_now: bool, now: Optional[datetime] = None,

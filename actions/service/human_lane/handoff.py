@@ -103,6 +103,7 @@ class TicketView:
     intent: str = ""
     taken_at: Optional[datetime] = None
     resolved_at: Optional[datetime] = None
+    promised_wait_seconds: Optional[int] = None  # what the customer was told when queued
 
 
 @dataclass(frozen=True)
@@ -231,8 +232,11 @@ def open_handoff_ticket(interaction: Interaction, reason: str, transcript: Itera
         ticket.updated_at = now
         session.flush()
         ticket_id, status, priority = ticket.id, ticket.status, ticket.priority
+        promised = ticket.promised_wait_seconds if status == WAITING else None
     record_service_event(interaction, HANDOFF, reason)
     position, wait = position_in_queue(ticket_id, now=now)
+    if status == WAITING and promised is None:  # the first time this ticket is queued: what we promise
+        promise_wait(ticket_id, wait)
     return Ticket(ticket_id, ticket_reference(ticket_id), position, wait, status in OPEN, priority)
 
 
@@ -271,7 +275,7 @@ def _view(ticket: HandoffTicket, name: Optional[str], name_en: Optional[str], ag
         waiting_seconds=max(0, int((waited_until - ticket.created_at).total_seconds())),
         first_response_at=ticket.first_response_at, sla_breached=bool(breached), summary=ticket.summary or "",
         last_message_at=last_message_at, reason=ticket.reason or "", intent=ticket.intent or "",
-        taken_at=ticket.taken_at, resolved_at=ticket.resolved_at,
+        taken_at=ticket.taken_at, resolved_at=ticket.resolved_at, promised_wait_seconds=ticket.promised_wait_seconds,
     )
 
 
@@ -538,6 +542,14 @@ def resolve_ticket(ticket_id: int, agent_id: int, outcome: str = RESOLVED,
     return get_ticket(ticket_id, now=now)
 
 
+def promise_wait(ticket_id: int, wait_seconds: int) -> None:
+    """Remember the wait the customer is told now (at least a minute, as the sentence says)."""
+    with session_scope() as session:
+        session.execute(update(HandoffTicket).where(HandoffTicket.id == ticket_id)
+                        .values(promised_wait_seconds=max(60, int(wait_seconds)))
+                        .execution_options(synchronize_session=False))
+
+
 def withdraw_ticket(ticket_id: int, now: Optional[datetime] = None) -> bool:
     """The customer started over (/restart) while waiting or talking to a person: the ticket closes."""
     now = now or datetime.utcnow()
@@ -592,7 +604,7 @@ class HandoffBackend(Protocol):
 
     def resolve(self, ticket_id: int, agent_id: int, outcome: str = RESOLVED) -> Optional[TicketView]: ...
 
-    def withdraw(self, ticket_id: int) -> bool: ...
+    def withdraw(self, ticket_id: int, reason: str = "customer restarted the conversation") -> bool: ...
 
 
 class ConsoleBackend:
@@ -611,10 +623,10 @@ class ConsoleBackend:
     def resolve(self, ticket_id: int, agent_id: int, outcome: str = RESOLVED) -> Optional[TicketView]:
         return resolve_ticket(ticket_id, agent_id, outcome)
 
-    def withdraw(self, ticket_id: int) -> bool:
+    def withdraw(self, ticket_id: int, reason: str = "customer restarted the conversation") -> bool:
         withdrawn = withdraw_ticket(ticket_id)
         if withdrawn:
-            add_message(ticket_id, "system", "customer restarted the conversation")
+            add_message(ticket_id, "system", reason)
         return withdrawn
 
 

@@ -26,7 +26,6 @@ KINDS = (INVOICE, CALENDAR)
 
 INSURER_ZH = "安心人寿保险股份有限公司"
 INSURER_EN = "Anxin Life Insurance Co., Ltd."
-HOTLINE = "400-000-0000"
 CALENDAR_DOMAIN = "anxin-life.example"
 PRODID = "-//Anxin Life Insurance Co., Ltd.//Anxin premium reminders//EN"
 # The reminder pops up on the morning three days before the due date (09:00 local time):
@@ -271,8 +270,8 @@ def invoice_pdf(payment: Payment, policy: Policy, customer: Customer, language: 
     _draw(canvas, width - margin - 75, y - 28, "PAID", 16, bold=True, align="center")
 
     canvas.setFillColor(colors.HexColor("#333333"))
-    _draw(canvas, margin, 95, zh(f"本电子发票由{INSURER_ZH}开具。如有疑问，请拨打客服热线 {HOTLINE}。"), 12)
-    _draw(canvas, margin, 77, f"Issued electronically by {INSURER_EN} Questions? Call {HOTLINE}.", 11)
+    _draw(canvas, margin, 95, zh(f"本电子发票由{INSURER_ZH}开具。如有疑问，请拨打客服热线 {get_settings().hotline}。"), 12)
+    _draw(canvas, margin, 77, f"Issued electronically by {INSURER_EN} Questions? Call {get_settings().hotline}.", 11)
     _draw(canvas, margin, 55, zh("开具日期") + f" / Issued: {payment.paid_on:%Y-%m-%d}", 10)
     canvas.showPage()
     canvas.save()
@@ -317,11 +316,11 @@ def calendar_ics(policies: Sequence[Policy], language: Optional[str], now: Optio
         if english:
             summary = _SUMMARY["en"].format(number=policy.number, amount=amount)
             description = (f"{policy.product_name_en} ({policy.number}): premium {amount} due on "
-                           f"{long_date(due, 'en')}. Questions? Call {HOTLINE}.")
+                           f"{long_date(due, 'en')}. Questions? Call {get_settings().hotline}.")
         else:
             summary = _chinese(_SUMMARY_ZH, language).format(number=policy.number, amount=amount)
             description = _chinese(f"{policy.product_name}（{policy.number}）：{long_date(due)}应交保费"
-                                   f"{amount}。如有疑问，请拨打客服热线 {HOTLINE}。", language)
+                                   f"{amount}。如有疑问，请拨打客服热线 {get_settings().hotline}。", language)
         if policy.bank_name and policy.account_last4:
             description += (f" Debit account: {policy.bank_name} {mask_account(policy.account_last4)}." if english
                             else _chinese(f"扣款账户：{policy.bank_name} {mask_account(policy.account_last4)}。",

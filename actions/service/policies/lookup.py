@@ -9,6 +9,7 @@ from typing import List, Optional
 from actions.service.core.db import session_scope
 from actions.service.core.models import Customer, Policy
 from actions.service.core.settings import get_settings
+from actions.service.language import localized
 
 _MONTHS_PER_PERIOD = {"annual": 12, "monthly": 1}
 
@@ -41,7 +42,7 @@ class PolicyView:
         return max(0, get_settings().grace_period_days - self.overdue_days)
 
     def name(self, language: Optional[str]) -> str:
-        return self.product_name_en if language == "en" else self.product_name
+        return localized(self.product_name, self.product_name_en, language)
 
 
 def _view(policy: Policy, today: date) -> PolicyView:

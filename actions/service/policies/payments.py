@@ -36,6 +36,8 @@ class OrderView:
     method: str
     status: str
     pay_url: str  # only when the order is made: the link's token is not stored
+    sender_id: str = ""  # the conversation that asked for it (told when it settles)
+    channel: str = ""
 
 
 class PaymentError(ValueError):
@@ -52,7 +54,7 @@ class CallbackReplayed(PaymentError):
 
 def _order_view(order: PaymentOrder, pay_url: str = "") -> OrderView:
     return OrderView(order.reference, order.policy_numbers.split(","), order.amount, order.method,
-                     order.status, pay_url)
+                     order.status, pay_url, order.sender_id or "", order.channel or "")
 
 
 def new_order_reference() -> str:
@@ -72,7 +74,8 @@ def order_for_pay_token(session, token: str) -> Optional[PaymentOrder]:
 
 
 def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method: str,
-                         provider: Optional[PaymentProvider] = None) -> OrderView:
+                         provider: Optional[PaymentProvider] = None, sender_id: str = "",
+                         channel: str = "") -> OrderView:
     """One order for the customer's chosen policies, for their current premiums combined."""
     if method not in PAYMENT_METHODS:
         raise PaymentError(f"unknown payment method {method!r}")
@@ -90,10 +93,23 @@ def create_payment_order(customer_id: int, policy_numbers: Sequence[str], method
             reference=reference, customer_id=customer_id, policy_numbers=",".join(p.number for p in chosen),
             due_dates=",".join(p.next_due_date.isoformat() for p in chosen),
             amount=amount, method=method, pay_url="", pay_token_hash=pay_token_hash(token),
+            sender_id=sender_id or None, channel=channel or None,
         )
         session.add(order)
         session.flush()
         return _order_view(order, provider.checkout_url(reference, amount, method, token))
+
+
+PAID = "paid"
+
+
+def customer_payment_order(customer_id: int, reference: str) -> Optional[OrderView]:
+    """The customer's own order by its reference (None for anyone else's, or none)."""
+    if not reference:
+        return None
+    with session_scope() as session:
+        order = session.query(PaymentOrder).filter_by(reference=reference, customer_id=customer_id).first()
+        return _order_view(order) if order else None
 
 
 def get_payment_order(reference: str) -> Optional[OrderView]:
@@ -212,7 +228,8 @@ def recent_payments(customer_id: int, limit: int = 5) -> List[PaymentView]:
 
 
 ALL_POLICIES = "ALL"
-_ALL_WORDS = re.compile(r"全部|都|一起|两张|兩張|所有|晒|\b(?:all|both|every)\b", re.I)
+_ALL_WORDS = re.compile(r"全部|都|一起|一块|一塊|一齊|一齐|两张|兩張|两个|兩個|两份|兩份|所有|晒|埋一份|"
+                        r"\b(?:all|both|every|together)\b", re.I)
 _ORDINALS = [re.compile(p, re.I) for p in (r"第一|头一|first|1st", r"第二|second|2nd", r"第三|third|3rd")]
 _METHOD_WORDS = {
     "wechat_pay": re.compile(r"微信|wechat|weixin", re.I),

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import List, Sequence
 
-from actions.service.policies.documents import HOTLINE
+from actions.service.core.settings import get_settings
 from actions.service.formatting import long_date, mask_account, money
 from actions.service.language import to_traditional
 
@@ -88,7 +88,7 @@ def reminder_text(name: str, language: str, items: Sequence[DueItem], pay_url: s
             intro, *lines,
             f"Pay {'everything ' if len(items) > 1 else ''}in one go, {money(total)}: {pay_url}",
             f"Add the due date to your phone's calendar: {calendar_url}",
-            f"{debit}To change the debit card, reply \"change debit card\" or call {HOTLINE}.",
+            f"{debit}To change the debit card, reply \"change debit card\" or call {get_settings().hotline}.",
             "To stop these reminders, reply \"stop reminding me\".",
         ])
         call = " ".join([intro, *(line.lstrip("· ") + "." for line in lines),
@@ -101,7 +101,7 @@ def reminder_text(name: str, language: str, items: Sequence[DueItem], pay_url: s
         pay = f"{'一次过' if len(items) > 1 else ''}交费共{money(total)}，请㩒：{pay_url}"
         calendar = f"加入手机日历：{calendar_url}"
         debit = (f"而家由{'、'.join(accounts)}扣款。" if accounts else "")
-        change = f"{debit}想换扣款银行卡，请回复“换扣款银行卡”，或者打{HOTLINE}。"
+        change = f"{debit}想换扣款银行卡，请回复“换扣款银行卡”，或者打{get_settings().hotline}。"
         stop = "唔想再收提醒，请回复“唔好再提我”。"
         call_end = f"合共{money(total)}。想搵真人，请按0。"
     else:
@@ -109,7 +109,7 @@ def reminder_text(name: str, language: str, items: Sequence[DueItem], pay_url: s
         pay = f"{'一起' if len(items) > 1 else ''}交费共{money(total)}，请点：{pay_url}"
         calendar = f"加到手机日历：{calendar_url}"
         debit = (f"现在从{'、'.join(accounts)}扣款。" if accounts else "")
-        change = f"{debit}要换扣款银行卡，请回复“换扣款银行卡”，或拨打{HOTLINE}。"
+        change = f"{debit}要换扣款银行卡，请回复“换扣款银行卡”，或拨打{get_settings().hotline}。"
         stop = "不想再收到提醒，请回复“不要再提醒我”。"
         call_end = f"合计{money(total)}。要找真人，请按0。"
     body = "\n".join([intro, *lines, pay, calendar, change, stop])

@@ -160,14 +160,14 @@
       who.appendChild(el("div", { "class": "muted" }, ticket.reference));
       tr.appendChild(who);
       tr.appendChild(el("td", {}, LANGUAGE[ticket.language] || ticket.language));
-      tr.appendChild(el("td", {}, ticket.channel));
+      tr.appendChild(el("td", {}, ticket.channel_label || ticket.channel));
       var wait = el("td", { "data-test": "waiting" });
       showWaiting(wait, ticket);
       tr.appendChild(wait);
       var status = STATUS[ticket.status] || ticket.status;
       tr.appendChild(el("td", {}, ticket.agent_name ? status + " · " + ticket.agent_name : status));
       var said = ticket.summary && ticket.summary.charAt(0) !== "/" ? ticket.summary : "";  /* not a button payload */
-      tr.appendChild(el("td", {}, said || ticket.intent || ticket.reason || ""));
+      tr.appendChild(el("td", {}, said || ticket.intent_label || ""));
       var cell = el("td"), actions = el("div", { "class": "row-actions" });
       cell.appendChild(actions);
       actions.appendChild(el("a", { href: BASE + "/ticket/" + ticket.id, "data-test": "open-ticket", "class": "button" },
@@ -351,20 +351,21 @@
         ["方言 Dialect", v.dialect || "—", "dialect"],
         ["手机 Phone", v.phone || "—", "phone"]
       ]);
-      $("intent").textContent = data.intent || "—";
+      $("intent").textContent = data.intent_label || "—";
       if (data.intents.length > 1) {
-        $("intent").appendChild(el("span", { "class": "muted" }, "  (" + data.intents.map(function (i) { return i.name; }).join(" → ") + ")"));
+        $("intent").appendChild(el("span", { "class": "muted" }, "  (" + data.intents.map(function (i) { return i.label; }).join(" → ") + ")"));
       }
       var fields = $("fields");
       fields.replaceChildren();
       var groups = Object.keys(data.fields.forms).map(function (form) { return [form, data.fields.forms[form]]; });
       if (Object.keys(data.fields.other).length) groups.push(["其他 Other", data.fields.other]);
       if (!groups.length) fields.appendChild(el("p", { "class": "muted" }, "还没有 None yet"));
+      var labels = data.fields.labels || {};  /* the agent reads words, never the bot's slot names */
       groups.forEach(function (group) {
-        fields.appendChild(el("h3", {}, group[0]));
+        fields.appendChild(el("h3", {}, labels[group[0]] || group[0]));
         fields.appendChild(definitions(el("dl"), Object.keys(group[1]).map(function (name) {
           var value = group[1][name];
-          return [name, Array.isArray(value) ? value.join(", ") : String(value), name];
+          return [labels[name] || "其他 Other", Array.isArray(value) ? value.join(", ") : String(value), name];
         })));
       });
       var policies = $("policies");

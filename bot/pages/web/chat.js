@@ -10,7 +10,8 @@
  *   body[data-connection]  "connecting" | "online" | "offline"
  *   body[data-session]     the session id = Rasa's sender id for this customer
  *   html[data-mode]        "elder" (长辈版, default) | "standard";  html[data-size] "normal" | "xl"
- *   html[lang]             the conversation's language (zh-Hans | zh-Hant | yue | en)
+ *   html[lang]             the conversation's language (zh-Hans | zh-Hant | yue | en), as the server's
+ *                          `language` slot says: every bot message carries it in metadata.language
  *   #mode / [data-test=elder-mode]      switch elder <-> standard (remembered: localStorage "anxin-mode")
  *   #size / [data-test=larger-text]     switch 特大字 (32 px text; localStorage "anxin-size")
  *   #log                                the conversation, one li.msg per message, oldest first
@@ -39,7 +40,7 @@
   var MAX_TEXT = 1000;          // as the server's MAX_MESSAGE_CHARS / MAX_SPEAK_CHARS
   var MAX_KEPT = 100;           // messages kept for a reload
   var MIN_HOLD_MS = 400;        // a tap on hold-to-talk is not a message
-  var HOTLINE = "95500";
+  var HOTLINE = document.body.getAttribute("data-hotline") || "";  // the server's ANXIN_HOTLINE
 
   // Words of the page, per conversation language; before the language is known both are shown.
   var UI = {
@@ -145,20 +146,10 @@
                                                       agent: item.getAttribute("data-agent") || ""});
     });
   }
-  function detectLanguage(value) {
-    if (!value) { return null; }
-    if (/[\u3400-\u9fff]/.test(value)) {
-      if (/[嘅咗喺冇唔佢哋啲嘢睇搵揾畀咩乜嚟攞啱噉㗎嘞囉嗰咪㩒]/.test(value)) { return "yue"; }
-      var traditional = (value.match(/[們為說這個請問時關與會對應資單據費號書見過還進選聯繫務臺灣國語證險額錢點機讓從開隊幫經]/g) || []).length;
-      var simplified = (value.match(/[们为说这个请问时关与会对应资单据费号书见过还进选联系务台湾国语证险额钱点机让从开队帮经]/g) || []).length;
-      return traditional > simplified ? "zh-Hant" : "zh-Hans";
-    }
-    return /[A-Za-z]{2,}/.test(value) ? "en" : null;
-  }
   function follow(lang) {
     if (lang && LANGUAGES.indexOf(lang) >= 0 && lang !== language) {
       language = lang;
-      stored("sessionStorage", "anxin-language", lang);
+      stored("localStorage", "anxin-language", lang);  // as the session id: a new tab continues both
       applyLanguage();
     }
   }
@@ -247,7 +238,8 @@
     return {
       author: author, agent: typeof agent === "string" ? agent.slice(0, 60) : "",
       text: said, buttons: buttons, links: links,
-      language: LANGUAGES.indexOf(lang) >= 0 ? lang : detectLanguage(said)
+      // the server's `language` slot (bot/nlg.py tags every reply); never guessed from the text
+      language: LANGUAGES.indexOf(lang) >= 0 ? lang : null
     };
   }
 
@@ -498,6 +490,7 @@
     var urls = [];
     (Array.isArray(data.messages) ? data.messages : []).forEach(function (m) {
       var entry = normalize(m);
+      if (entry && !entry.language && LANGUAGES.indexOf(data.reply_language) >= 0) { entry.language = data.reply_language; }
       if (entry) {
         entry.text = entry.text || "";
         show(entry);
@@ -558,7 +551,7 @@
   // --- start: remembered mode, language and messages -------------------------------------------------
   setMode(stored("localStorage", "anxin-mode") === "standard" ? "standard" : "elder",
           stored("localStorage", "anxin-size") === "xl" ? "xl" : "normal");
-  var rememberedLanguage = stored("sessionStorage", "anxin-language");
+  var rememberedLanguage = stored("localStorage", "anxin-language");
   language = LANGUAGES.indexOf(rememberedLanguage) >= 0 ? rememberedLanguage : null;
   applyLanguage();
   try {

@@ -77,9 +77,10 @@ def test_summary_says_who_what_and_state_in_one_line():
     fields = {"forms": {"policy_loan_form": {"loan_amount": 350000}}, "other": {}}
     summary = one_line_summary(ticket, verification, "policy_loan", fields, policies=1, claims=0)
     assert "\n" not in summary
-    for part in ("张秀英", "senior", "verified", "wants: policy_loan", "policy_loan_form: 1 field(s)", "1 policy",
-                 "****0002"):
+    for part in ("张秀英", "senior", "verified", "wants: 保单贷款 Policy loan", "保单贷款 Policy loan: 1 项 field(s)",
+                 "1 policy", "****0002"):
         assert part in summary, part
+    assert "policy_loan" not in summary  # human words, not the bot's names
     assert "13900000002" not in summary
     assert "said" not in one_line_summary({**ticket, "summary": "/request_human"}, verification, "", fields, 0, 0)
 

@@ -127,7 +127,10 @@ def test_invoice_download(server, wang):
     reply = requests.get(local(server, invoice_link(wang, payment.id, "zh-Hans")), timeout=10)
     assert reply.status_code == 200
     assert reply.headers["Content-Type"] == "application/pdf"
-    assert reply.headers["Content-Disposition"] == f'attachment; filename="invoice-{payment.invoice_number}.pdf"'
+    # opens in the browser (issue 15); ?download=1 saves it
+    assert reply.headers["Content-Disposition"] == f'inline; filename="invoice-{payment.invoice_number}.pdf"'
+    saved = requests.get(local(server, invoice_link(wang, payment.id, "zh-Hans")), params={"download": "1"}, timeout=10)
+    assert saved.headers["Content-Disposition"] == f'attachment; filename="invoice-{payment.invoice_number}.pdf"'
     assert reply.headers["Cache-Control"] == "no-store"
     assert reply.content.startswith(b"%PDF")
 

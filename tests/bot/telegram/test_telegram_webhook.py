@@ -23,7 +23,7 @@ HUMAN_ZH = "🧑‍💼 转人工 / Human"
 # (the pause and the agent's side are tested in tests/conversation/test_human_lane.py and tests/browser).
 HANDOFF_ZH = "没有人工客服在线"
 HANDOFF_EN = "no one from our team is available"
-HUMAN_EN = "🧑‍💼 Human agent / 转人工"
+HUMAN_EN = "🧑‍💼 Human agent"
 
 
 def reply_keyboard(call) -> list:

@@ -260,6 +260,10 @@ DUE = ["P2019000001", "P2021000002"]
     ("全部", [], DUE),
     ("两张都交", [], DUE),
     ("both", [], DUE),
+    ("两个一块交了吧", [], DUE),                            # issue 15: "together" in everyday words
+    ("兩個一齊交", [], DUE),
+    ("都交", [], DUE),
+    ("pay them together", [], DUE),
     ("Pay ALL of them", [], DUE),
     ("/inform", [ALL_POLICIES], DUE),                     # the "pay all together" button
     ("第一张", [], ["P2019000001"]),
