@@ -126,11 +126,14 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=250_000)
     parser.add_argument("--voices", type=int, default=200_000)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--only-postgres", action="store_true")
     args = parser.parse_args()
     print(f"voice of the customer benchmark, {datetime.utcnow():%Y-%m-%d}, {machine()}, load average "
           f"{os.getloadavg()[0]:.1f} (wall times stretch with the load; CPU times less so)")
-    labelled_ari()
-    for backend in ("sqlite",) + (() if args.no_postgres else ("postgresql",)):
+    if not args.only_postgres:
+        labelled_ari()
+    backends = ("postgresql",) if args.only_postgres else ("sqlite",) + (() if args.no_postgres else ("postgresql",))
+    for backend in backends:
         try:
             run_backend(backend, args.events, args.contacts, args.voices)
         except Exception as error:  # e.g. no PostgreSQL server here

@@ -6,13 +6,12 @@ on a figure that the caller saves as PNG (pages) or adds to a PDF (the weekly re
 from __future__ import annotations
 
 import io
-from typing import Callable, Dict, List, Optional, Sequence
+from typing import Dict, List, Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display: pages and reports only
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
@@ -153,4 +152,3 @@ def png(figure: Figure) -> bytes:
 
 
 CHART_NAMES = ("volume", "trends", "satisfaction", "matrix", "before_after")
-ChartMaker = Callable[[str], Figure]

@@ -41,7 +41,7 @@ def servers(tmp_path_factory):
         subprocess.run([sys.executable, "-c", script], env=running.env, cwd=ROOT, check=True, capture_output=True)
     create_agents(running, [("agent1", "小林 Lin", "agent", ["zh-Hans", "en"]),
                             ("boss", "王主管 Wang", "supervisor", ["zh-Hans", "en"])])
-    running.start(timeout=600)  # a busy 2-core machine
+    running.start(timeout=1200)  # a 2-core machine shared with other test runs
     try:
         yield running
     finally:
