@@ -24,7 +24,7 @@ from actions.service.customers.channel_links import linked_addresses
 from actions.service.language import to_traditional
 from actions.service.reminders.delivery import HELD, OPTED_OUT, SENT, send_one_off
 from actions.service.reminders.preferences import TELEGRAM
-from actions.service.reminders.texts import customer_language
+from actions.service.language import customer_language
 from actions.service.voice_of_customer.pain_points import FIXED, IN_PROGRESS, VERIFIED, PainPointError, get_pain_point, move
 from actions.service.voice_of_customer.tables import Contact, PainPoint, SatisfactionBaseline, Survey, voc_session
 
