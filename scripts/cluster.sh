@@ -46,7 +46,8 @@ stop() {
   kill "${PIDS[@]}" 2>/dev/null || true
   wait "${PIDS[@]}" 2>/dev/null || true
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'stop; exit 130' INT TERM  # Ctrl-C: stop everything, and say nothing about a process that "stopped"
 
 start() {  # start <log name> <command...>: in the background, output to var/cluster/<name>.log
   local log="$LOGS/$1.log"; shift
