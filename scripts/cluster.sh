@@ -82,7 +82,7 @@ cat <<MSG
     REST chat:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
     Agents:           http://localhost:$RASA_PORT/webhooks/console/
     Action servers:   127.0.0.1:$ACTION_PORT (HAProxy -> $ACTION_1_PORT and $ACTION_2_PORT)
-    HAProxy stats:    http://localhost:$HAPROXY_STATS_PORT/  (health checks every second)
+    HAProxy stats:    http://localhost:$HAPROXY_STATS_PORT/  (health checks every 2 s)
     Business data:    $(shown "$ANXIN_DATABASE_URL")
     Tracker store:    $(shown "$ANXIN_TRACKER_STORE_URL")
     Lock store:       $(shown "$ANXIN_LOCK_STORE_URL")
