@@ -92,4 +92,5 @@ cat <<MSG
 
 MSG
 wait -n "${PIDS[@]}" || true
+sleep 1  # on Ctrl-C the servers may exit a moment before the INT trap runs: let it stop quietly
 echo "a cluster process stopped; see $LOGS/" >&2
