@@ -29,6 +29,18 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         await super().save(redacted(tracker))
 
+    async def stream_events(self, tracker: DialogueStateTracker) -> None:
+        """The events not stored yet, to the event broker (issue 14: without a second tracker load).
+
+        Rasa's own version rebuilds the stored tracker (every event since the session start, parsed)
+        only to count it; the count comes from one COUNT query, the same one `save` then uses.
+        """
+        if self.event_broker is None:
+            return
+        with self.session_scope() as session:
+            new_events = list(self._additional_events(session, tracker))
+        await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
 
 def redacted(tracker: DialogueStateTracker) -> DialogueStateTracker:
     """A copy of the tracker whose events are redacted; the tracker in memory keeps the values for this turn."""

@@ -46,7 +46,8 @@ stop() {
   kill "${PIDS[@]}" 2>/dev/null || true
   wait "${PIDS[@]}" 2>/dev/null || true
 }
-trap stop EXIT INT TERM
+trap stop EXIT
+trap 'stop; exit 130' INT TERM  # Ctrl-C: stop everything, and say nothing about a process that "stopped"
 
 start() {  # start <log name> <command...>: in the background, output to var/cluster/<name>.log
   local log="$LOGS/$1.log"; shift
@@ -81,7 +82,7 @@ cat <<MSG
     REST chat:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
     Agents:           http://localhost:$RASA_PORT/webhooks/console/
     Action servers:   127.0.0.1:$ACTION_PORT (HAProxy -> $ACTION_1_PORT and $ACTION_2_PORT)
-    HAProxy stats:    http://localhost:$HAPROXY_STATS_PORT/  (health checks every second)
+    HAProxy stats:    http://localhost:$HAPROXY_STATS_PORT/  (health checks every 2 s)
     Business data:    $(shown "$ANXIN_DATABASE_URL")
     Tracker store:    $(shown "$ANXIN_TRACKER_STORE_URL")
     Lock store:       $(shown "$ANXIN_LOCK_STORE_URL")
@@ -91,4 +92,5 @@ cat <<MSG
 
 MSG
 wait -n "${PIDS[@]}" || true
+sleep 1  # on Ctrl-C the servers may exit a moment before the INT trap runs: let it stop quietly
 echo "a cluster process stopped; see $LOGS/" >&2

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import re
 
+from rasa.core.brokers.broker import EventBroker
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -79,3 +80,24 @@ def test_saving_twice_adds_only_the_new_events(tmp_path):
         tracker.update(event)
     asyncio.run(store.save(tracker))
     assert len(asyncio.run(store.retrieve("chat-2")).events) == len(events)
+
+
+class CollectingBroker(EventBroker):
+    """Keeps what would go to RabbitMQ (the real queue: tests/deploy/test_many_servers.py)."""
+
+    def __init__(self) -> None:
+        self.published: list = []
+
+    def publish(self, event: dict) -> None:
+        self.published.append(event)
+
+
+def test_each_new_event_is_streamed_once_in_order_and_redacted(tmp_path):
+    broker = CollectingBroker()
+    store = RedactingSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}", event_broker=broker)
+    events = conversation()
+    for end in (5, 12, len(events)):  # three turns: each save streams only what is new
+        asyncio.run(store.save(DialogueStateTracker.from_events("chat-2", events[:end], slots=DOMAIN.slots)))
+    assert [e["event"] for e in broker.published] == [e.as_dict()["event"] for e in events]
+    assert {e["sender_id"] for e in broker.published} == {"chat-2"}
+    assert CARD not in str(broker.published) and ID_NUMBER not in str(broker.published)
