@@ -92,7 +92,7 @@ class Servers:
         env.update(self.extra_env)
         return env
 
-    def start(self, timeout: float = 240) -> "Servers":
+    def start(self, timeout: float = float(os.environ.get("ANXIN_TEST_SERVER_START_SECONDS", "240"))) -> "Servers":
         busy = [port for port in (self.rasa_port, self.action_port) if port_in_use(port)]
         if busy:  # another server would answer the readiness check for ours
             raise RuntimeError(f"ports already in use: {busy}")

@@ -43,7 +43,7 @@ def customer():
 @pytest.fixture
 def agent():
     driver = chromium()
-    driver.set_window_size(1280, 900)
+    screen(driver, 1366, 768)  # a common office laptop: the main actions must show without scrolling
     yield driver
     driver.quit()
 
@@ -144,6 +144,15 @@ def test_a_customer_reaches_a_person_who_sees_everything_and_the_bot_asks_a_rati
     assert "13800000001" not in transcript and "5821" not in transcript  # masked for the agent too
     fields = {f.get_attribute("data-slot") for f in all_css(agent, "#fields div[data-test=field]")}
     assert {"verified", "customer_id"} & fields
+    # The console speaks human: no payload, intent, form, slot or channel name anywhere on the page.
+    shown = by_id(agent, "main").text if all_css(agent, "main#main") else agent.find_element("tag name", "main").text
+    for internal in ("/request_human", "/inform", "request_human", "query_policy", "verify_identity_form",
+                     "rating_asked", "service_completed", "customer_id", "identity_proof", "socketio"):
+        assert internal not in shown, internal
+    assert "［按了 Pressed］" in shown  # the human button, shown as what the customer pressed
+    resolve = by_id(agent, "resolve-button")
+    assert resolve.is_displayed() and agent.execute_script(
+        "var r = arguments[0].getBoundingClientRect(); return r.bottom <= window.innerHeight;", resolve)
 
     # The joined notice, then the agent's words, labelled as a person's.
     wait_for(lambda: bot_texts(customer, "system"))

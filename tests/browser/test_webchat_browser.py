@@ -369,3 +369,40 @@ def test_the_page_follows_the_conversations_language_and_shows_links(servers, br
     assert link.size["height"] >= 60
     document = requests.get(link.get_attribute("href"), timeout=30)
     assert document.status_code == 200 and document.content.startswith(b"%PDF")
+
+
+# What the page itself says (labels, buttons, notices), per language: read from the page, checked by script.
+PAGE_WORDS = """
+return Array.prototype.map.call(document.querySelectorAll(
+  "#title [data-ui]:not(.en), #settings [data-ui]:not(.en), #send, #talk [data-ui]:not(.en), #human [data-ui]:not(.en), "
+  + "#log .who, #log button.choice, #status"), function (el) { return el.textContent.trim(); })
+  .concat([document.getElementById("text").getAttribute("placeholder")]).filter(Boolean);
+"""
+
+
+@pytest.mark.parametrize("language, opening, then, bot_label", [
+    ("zh-Hans", "你好", "我眼神不好 字看不清", "安心助手"),
+    ("zh-Hant", "您好，請問保單", "點了沒反應 我看不懂", "安心助手"),
+    ("yue", "你好，唔該", "聽唔明呀", "安心助手"),
+    ("en", "hello", "I can't read this", "Anxin bot"),
+])
+def test_the_pages_words_stay_in_the_customers_script_across_a_conversation(servers, browser, language, opening,
+                                                                             then, bot_label):
+    from tests.script_check import script_problem
+
+    open_chat(browser, servers.url)
+    forget(browser)
+    browser.refresh()
+    wait_for(lambda: browser.find_element("tag name", "body").get_attribute("data-connection") == "online", 60)
+    for words in (opening, then):
+        replies = say(browser, words)
+        assert browser.execute_script("return document.documentElement.lang") == language  # the server's slot
+        assert all(r.get_attribute("data-lang") == language for r in replies)
+        shown = browser.execute_script(PAGE_WORDS)
+        assert [w for w in shown if script_problem(w, language)] == []
+    assert replies[-1].find_element("css selector", "[data-test=author-label]").text == bot_label
+    # the confusion help on the page: bigger text and reading aloud are named, and a person is one press away
+    help_text = " ".join(r.text for r in replies)
+    assert {"zh-Hans": "特大字", "zh-Hant": "特大字", "yue": "特大字", "en": "Larger"}[language] in help_text
+    assert any(b.get_attribute("data-payload") == "/request_human"
+               for r in replies for b in r.find_elements("css selector", "button.choice"))
