@@ -261,6 +261,8 @@ class CallSession:
     async def _check_pause(self, check: PauseCheck) -> None:
         """A short pause: if the turn model and the words so far say the caller is done, answer now."""
         async def words() -> str:
+            if self.turns is None or not self.turns.still_paused(check):
+                return ""  # the caller went on (or the turn is over): no Whisper pass for a stale pause
             return (await self._transcript_so_far(check.voiced_s, check.pcm16k)).text
 
         try:

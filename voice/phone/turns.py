@@ -262,11 +262,13 @@ class TurnDetector:
             events += self._end("silence" if self._silence_s >= settings.silence_limit_s else "max_length")
         return events
 
+    def still_paused(self, check: PauseCheck) -> bool:
+        """The caller has said nothing since `check` and its turn has not ended."""
+        return self._turn is not None and check.turn == self._turn_number and self._voiced_s == check.voiced_s
+
     def end_now(self, check: PauseCheck) -> list:
         """The turn model judged the turn complete at `check`: end it, unless the caller spoke since."""
-        if self._turn is None or check.turn != self._turn_number or self._voiced_s != check.voiced_s:
-            return []
-        return self._end("complete")
+        return self._end("complete") if self.still_paused(check) else []
 
     def _end(self, reason: str) -> list:
         turn, voiced = self._trimmed(), self._voiced_s
