@@ -213,7 +213,7 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
         if text.strip():
             await asyncio.to_thread(handoff_backend().customer_message, ticket.id, text)
             logger.info("relayed a message of sender %s to ticket %s", mask_digits_in_text(sender_id), ticket.id)
-            await reply_while_waiting(message, ticket, text, _tell_now)
+            await reply_while_waiting(message, ticket, text, _tell_now, place_in_queue_text)
 
     return relay_or_handle
 

@@ -65,3 +65,25 @@ NEXT = {
     "yue": "即刻到您，請等等。",
     "en": "You're next. Just a moment.",
 }
+
+
+# A queued customer who writes (bot/channels/waiting_replies.py): a repeated request for a person,
+# and past the promised wait, an apology and the call-back offer.
+ALREADY_QUEUED = {
+    "zh-Hans": "您已经在排队了，不用再按。",
+    "zh-Hant": "您已經在排隊了，不用再按。",
+    "yue": "您已經排緊隊，唔使再㩒。",
+    "en": "You're already in the queue; no need to press again.",
+}
+SORRY_TO_KEEP_YOU = {
+    "zh-Hans": "抱歉让您久等了。",
+    "zh-Hant": "抱歉讓您久等了。",
+    "yue": "唔好意思，要您等咗咁耐。",
+    "en": "Sorry to keep you waiting.",
+}
+CALL_BACK_OFFER = {
+    "zh-Hans": "不想等的话，选个时间，我们给您回电话：",
+    "zh-Hant": "不想等的話，選個時間，我們給您回電話：",
+    "yue": "唔想等嘅話，揀個時間，我哋打返畀您：",
+    "en": "Rather not wait? Pick a time and we'll call you back:",
+}
