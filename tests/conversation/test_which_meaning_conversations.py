@@ -43,7 +43,7 @@ def ask(servers, sender: str, language: str, text: str) -> dict:
 @pytest.mark.parametrize("language, text, question, buttons", [
     ("zh-Hans", "两张能一起交吗", "您是想现在交费，还是想了解交费方式？", ["现在交费", "了解交费方式"]),
     ("zh-Hant", "兩張能一起繳嗎", "您是想現在交費，還是想瞭解交費方式？", ["現在交費", "瞭解交費方式"]),
-    ("yue", "兩張可唔可以一齊交", "您係想而家交費，定係想了解交費方法？", ["而家交費", "了解交費方法"]),
+    ("yue", "兩張可唔可以一齊交", "您係想而家交費，定係想問下交費方法？", ["而家交費", "問下交費方法"]),
     ("en", "can I pay both", "Would you like to pay now, or learn the ways to pay?", ["Pay now", "Learn the ways to pay"]),
 ])
 def test_the_question_and_its_buttons_in_the_customers_language(servers, language, text, question, buttons):
