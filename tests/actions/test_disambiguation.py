@@ -40,7 +40,7 @@ def tracker_for(parse: dict, language: str = "zh-Hans", events=None):
 @pytest.mark.parametrize("language, first, second, titles", [
     ("zh-Hans", "现在交费", "了解交费方式", ["现在交费", "了解交费方式"]),
     ("zh-Hant", "现在交费", "了解交费方式", ["現在交費", "瞭解交費方式"]),  # the NLG writes the question's script
-    ("yue", "而家交費", "了解交費方法", ["而家交費", "了解交費方法"]),
+    ("yue", "而家交費", "問下交費方法", ["而家交費", "問下交費方法"]),
     ("en", "pay now", "learn the ways to pay", ["Pay now", "Learn the ways to pay"]),
 ])
 def test_the_question_names_both_meanings_with_a_button_each(demo_db, language, first, second, titles):
