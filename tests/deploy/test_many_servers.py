@@ -98,8 +98,13 @@ def test_an_agent_reply_reaches_the_customer_on_whichever_server_answers_next(pa
     subprocess.run([sys.executable, "-c", sign_in], env=servers[0].env, cwd=ROOT, check=True, capture_output=True)
     sender = new_sender()
     assert "人工客服" in texts(servers[0].say(sender, "转人工"))
+    # The agent takes the ticket, then speaks (a queued customer would also hear their place in the queue).
     reply = ("import asyncio\n"
+             "from actions.service.human_lane.agents import login\n"
+             "from actions.service.human_lane.handoff import active_ticket_for_sender, take_ticket\n"
              "from bot.channels.human_lane import HUMAN, LaneMessage, send_to_customer\n"
+             f"ticket = active_ticket_for_sender({sender!r})\n"
+             "assert take_ticket(ticket.id, login('scale-agent', 'a long test password').agent.id)\n"
              f"assert asyncio.run(send_to_customer({sender!r}, 'rest', LaneMessage('您好，我是李明。', HUMAN, '李明')))\n")
     subprocess.run([sys.executable, "-c", reply], env=servers[0].env, cwd=ROOT, check=True, capture_output=True)
     handed = servers[1].say(sender, "好的")  # the other server answers the next turn

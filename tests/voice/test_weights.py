@@ -33,7 +33,7 @@ def test_an_unknown_model_is_refused_not_downloaded(tmp_path):
 
 
 def test_the_smart_turn_model_is_checked_and_never_downloaded_at_run_time(tmp_path, monkeypatch):
-    monkeypatch.setattr(weights, "_ROOT", tmp_path)
+    monkeypatch.setattr(weights, "BUNDLED_SMART_TURN", tmp_path / "var" / "smart-turn" / weights.BUNDLED_SMART_TURN.name)
     monkeypatch.delenv("ANXIN_SMART_TURN_MODEL", raising=False)
     with pytest.raises(WeightsError, match="make install"):
         weights.smart_turn_path()

@@ -446,7 +446,7 @@ def send_one_off(customer_id: int, key: str, body: str, call_script: str, now: O
     with session_scope() as session:
         preferences = preferences_in(session, customer_id)
         customer = session.get(Customer, customer_id)
-        senior = bool(customer and customer.birth_date and age_on(customer.birth_date, business_day(now)) >= SENIOR_AGE)
+        senior = bool(customer) and is_senior(customer.birth_date, business_day(now))
         language = customer_language(customer.language, customer.dialect) if customer else "zh-Hans"
     if preferences.opted_out:
         return OneOffResult(OPTED_OUT)
