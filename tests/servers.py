@@ -8,9 +8,10 @@ import subprocess
 import sys
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import requests
 
@@ -156,3 +157,22 @@ def verify(servers, sender, phone, last4, first_message):
     assert not re.search(r"P20\d{8}", asked), "policy data before verification"
     servers.say(sender, phone)
     return texts(servers.say(sender, last4))
+
+
+@contextmanager
+def socketio_chat(url: str) -> Iterator[Tuple["object", "object", str]]:
+    """A web-chat customer on socket.io: (client, queue of bot_uttered messages, session id), disconnected after."""
+    import queue
+
+    import socketio
+
+    replies: "queue.Queue[dict]" = queue.Queue()
+    client = socketio.Client(reconnection=False)
+    client.on("bot_uttered", replies.put)
+    session_id = uuid.uuid4().hex
+    client.connect(url, socketio_path="/socket.io", transports=["polling"])
+    try:
+        client.emit("session_request", {"session_id": session_id})
+        yield client, replies, session_id
+    finally:
+        client.disconnect()

@@ -8,16 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import queue
 import time
 import uuid
 
 import pytest
 import requests
-import socketio
 
 from tests.bot.telegram.conftest import SECRET, TOKEN, TelegramUser, bot_api  # noqa: F401 (the fake Bot API fixture)
-from tests.servers import MODEL, TEST_TOKEN, Servers, new_sender, texts
+from tests.servers import MODEL, TEST_TOKEN, Servers, new_sender, socketio_chat, texts
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.test_phone_calls import PHONE_TOKEN, TWILIO_AUTH, UNKNOWN, reply_after
@@ -93,18 +91,10 @@ def test_rest_the_button_payload_reaches_a_person(every_channel):
 
 
 def test_socketio_words_reach_a_person(every_channel):
-    replies: "queue.Queue[dict]" = queue.Queue()
-    client = socketio.Client(reconnection=False)
-    client.on("bot_uttered", replies.put)
-    session_id = uuid.uuid4().hex
-    client.connect(every_channel.url, socketio_path="/socket.io", transports=["polling"])
-    try:
-        client.emit("session_request", {"session_id": session_id})
+    with socketio_chat(every_channel.url) as (client, replies, session_id):
         client.emit("user_uttered", {"message": "may I speak with a human please", "session_id": session_id})
         replies.get(timeout=60)
         assert wait_for_handoff(every_channel, session_id)
-    finally:
-        client.disconnect()
 
 
 _telegram_ids = itertools.count(int(time.time() * 1000) % 10**9 + 2 * 10**9)
