@@ -83,6 +83,32 @@ def is_hallucination(text: str, language: str = "") -> bool:
     return False
 
 
+_PROMPT_TERMS = frozenset(
+    _normalized(term) for prompt in INITIAL_PROMPTS.values()
+    for term in re.split(r"[、，,。：:]", prompt) if len(_normalized(term)) >= 2)
+_ECHO_TAIL_TERMS = 3  # "…交钱，理赔、报案、转人工" : three prompt words listed at the end are the prompt
+
+
+def without_prompt_echo(text: str) -> str:
+    """The text without a list of prompt words Whisper appended after the caller's real words.
+
+    Whisper base sometimes hears the words and then copies a run of its initial prompt
+    ("我想保單幾時要交錢，理賠、報案、轉人工、電子發票、"). Three or more prompt terms in a row at the
+    end are the prompt, not the caller; one or two ("我要理赔，报案") may be speech and stay.
+    """
+    pieces = [piece for piece in re.split(r"[、，,。：:]", text)]
+    while pieces and not _normalized(pieces[-1]):
+        pieces.pop()
+    tail = 0
+    while tail < len(pieces) and _normalized(pieces[len(pieces) - 1 - tail]) in _PROMPT_TERMS:
+        tail += 1
+    if tail < _ECHO_TAIL_TERMS or tail == len(pieces):
+        return text  # a short list may be speech; all prompt words is judged by is_hallucination
+    kept = pieces[:len(pieces) - tail]
+    cut = len("".join(kept)) + len(kept) - 1  # the separators between the kept pieces
+    return text[:cut].rstrip()
+
+
 def speech_only(audio: np.ndarray, min_silence_ms: int = 600) -> np.ndarray:
     """The speech parts of the audio according to Silero VAD; empty when nobody spoke."""
     from faster_whisper.vad import VadOptions, get_speech_timestamps
@@ -166,7 +192,7 @@ class Recognizer:
             if detected == "yue" and "yue" not in self.supported_languages:
                 decode_as = "zh"  # base has no yue token; the Cantonese prompt keeps written Cantonese
             segments = self._decode(speech, decode_as, INITIAL_PROMPTS[detected])
-        kept = [text.strip() for text, no_speech in segments
+        kept = [without_prompt_echo(text.strip()) for text, no_speech in segments
                 if text.strip() and no_speech < get_settings().asr_no_speech and not is_hallucination(text)]
         joined = (" " if detected == "en" else "").join(kept)
         if not kept and segments:

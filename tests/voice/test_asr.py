@@ -5,6 +5,7 @@ import pytest
 from tests.voice.hearing import assert_heard
 from tests.voice.speech import noise, speech_16k
 from voice.asr import LANGUAGES, get_recognizer, is_hallucination
+from voice.recognizer import without_prompt_echo
 from voice.audio import mulaw8k_to_pcm16k, pcm16k_to_mulaw8k
 
 
@@ -69,6 +70,18 @@ def test_known_hallucinations_are_dropped(text):
 @pytest.mark.parametrize("text", ["转人工", "我要报案", "我想查一下保单", "When is my premium due?", "理赔进度"])
 def test_real_requests_are_not_taken_for_hallucinations(text):
     assert not is_hallucination(text)
+
+
+@pytest.mark.parametrize("heard, kept", [
+    ("我想保單幾時要交錢，理賠、報案、轉人工、電子發票、", "我想保單幾時要交錢"),   # seen in CI
+    ("我想查一下保单，交费、理赔、报案", "我想查一下保单"),
+    ("When is my premium due, a claim, an invoice, or speak to a human agent.", "When is my premium due"),
+    ("我要理赔，报案", "我要理赔，报案"),        # two prompt words may be what was said
+    ("转人工", "转人工"),
+    ("我想问一下交费的事", "我想问一下交费的事"),
+])
+def test_a_prompt_list_appended_to_real_words_is_cut(heard, kept):
+    assert without_prompt_echo(heard) == kept
 
 
 def test_recognizer_is_loaded_once_per_engine(recognizer):
