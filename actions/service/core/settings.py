@@ -165,6 +165,21 @@ class Settings:
     hotline: str = "400-000-0000"
 
 
+class NoSecretKey(RuntimeError):
+    """Without ANXIN_SECRET_KEY, proofs, ID hashes and payment callbacks could be forged: refuse them."""
+
+
+def secret_key() -> str:
+    """The project secret (HMAC key of identity proofs, ID-digit hashes, payment callbacks), or NoSecretKey.
+
+    Never a built-in fallback: a key written in the code is a key everyone has.
+    """
+    key = get_settings().secret_key
+    if not key:
+        raise NoSecretKey("ANXIN_SECRET_KEY is not set (scripts/ensure_env.py writes one into .env)")
+    return key
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)

@@ -13,7 +13,7 @@ from actions.service.constants import SENIOR_AGE
 from actions.service.core.db import session_scope
 from actions.service.core.models import Customer, VerificationFailure
 from actions.service.numbers import digit_string
-from actions.service.core.settings import get_settings
+from actions.service.core.settings import get_settings, secret_key
 
 VERIFIED, MISMATCH, LOCKED = "verified", "mismatch", "locked"
 
@@ -57,7 +57,7 @@ def phone_of_customer(customer_id: int) -> Optional[str]:
 
 
 def hash_id_last4(last4: str) -> str:
-    key = (get_settings().secret_key or "anxin").encode()
+    key = secret_key().encode()
     return hmac.new(key, last4.upper().encode(), hashlib.sha256).hexdigest()
 
 

@@ -12,11 +12,7 @@ import hmac
 import time
 from typing import Any, Optional
 
-from actions.service.core.settings import get_settings
-
-
-class NoSecretKey(RuntimeError):
-    """Without ANXIN_SECRET_KEY a proof could be forged by anyone: refuse to sign or believe one."""
+from actions.service.core.settings import get_settings, secret_key
 
 
 def conversation_scope(sender_id: str, channel: Optional[str]) -> str:
@@ -31,9 +27,7 @@ def conversation_scope(sender_id: str, channel: Optional[str]) -> str:
 
 
 def _mac(customer_id: int, expires: int, sender_id: str) -> str:
-    key = get_settings().secret_key
-    if not key:
-        raise NoSecretKey("ANXIN_SECRET_KEY is not set (scripts/ensure_env.py writes one into .env)")
+    key = secret_key()
     message = f"identity|{customer_id}|{expires}|{sender_id}".encode("utf-8", "surrogatepass")
     return hmac.new(key.encode(), message, hashlib.sha256).hexdigest()
 

@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Dict, Mapping, Optional
 
 from actions.service.policies.payment_provider import CallbackRefused, PaymentNotice
-from actions.service.core.settings import get_settings
+from actions.service.core.settings import NoSecretKey, get_settings, secret_key
 
 SIGNED_FIELDS = ("reference", "amount", "timestamp", "nonce")
 _PURPOSE = b"anxin demo payment callback v1"  # this key signs payment callbacks and nothing else
@@ -29,9 +29,10 @@ def demo_payments_on() -> bool:
 
 
 def _key() -> bytes:
-    secret = get_settings().secret_key
-    if not secret:
-        raise CallbackRefused("no project secret (ANXIN_SECRET_KEY): payment callbacks cannot be checked")
+    try:
+        secret = secret_key()
+    except NoSecretKey:
+        raise CallbackRefused("no project secret (ANXIN_SECRET_KEY): payment callbacks cannot be checked") from None
     return hmac.new(secret.encode(), _PURPOSE, hashlib.sha256).digest()
 
 

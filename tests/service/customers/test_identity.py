@@ -235,3 +235,18 @@ def test_id_check_letter_compared_case_insensitively(customers):
         customer = session.query(Customer).filter_by(phone=EMILY_PHONE).one()
         customer.id_last4_hash = hash_id_last4("778X")
     assert verify_identity(EMILY_PHONE, "778x", "chat-e", now=NOW).status == VERIFIED
+
+
+def test_id_digits_are_never_hashed_with_a_key_written_in_the_code(monkeypatch):
+    from actions.service.core.settings import NoSecretKey, get_settings
+
+    monkeypatch.setenv("ANXIN_SECRET_KEY", "one-secret")
+    get_settings.cache_clear()
+    with_key = hash_id_last4("5821")
+    monkeypatch.setenv("ANXIN_SECRET_KEY", "")
+    get_settings.cache_clear()
+    with pytest.raises(NoSecretKey):
+        hash_id_last4("5821")
+    monkeypatch.setenv("ANXIN_SECRET_KEY", "another-secret")
+    get_settings.cache_clear()
+    assert hash_id_last4("5821") != with_key
