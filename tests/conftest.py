@@ -75,6 +75,16 @@ def any_db(request):
     return request.getfixturevalue("demo_db" if request.param == "sqlite" else "postgres_db")
 
 
+@pytest.fixture(scope="session")
+def trained_agent():
+    """The trained model loaded once in this process (the NLU gate and the human-request net parse with it)."""
+    from tests.nlu_eval import load_agent
+    from tests.servers import MODEL, require_model
+
+    require_model()
+    return load_agent(str(MODEL))
+
+
 # --- Real server pairs shared by many modules -------------------------------------------------------
 # A pair takes a minute or more to start on a busy 2-core machine: modules whose settings fit share one
 # of these two, started once per run. Tests on them use their own senders, chats and call ids
