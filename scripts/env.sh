@@ -1,16 +1,15 @@
 # Shared environment for every project command: sourced by the Makefile's recipes.
-# Values in .env (generated on first run) win over these defaults.
+# Values in .env (generated on first run) and the environment win over the defaults.
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 mkdir -p var
 set -a
 [ -f .env ] && . ./.env
-: "${ANXIN_DATABASE_URL:=sqlite:///$ROOT/var/anxin.db}"
-: "${ANXIN_TRACKER_STORE_URL:=sqlite:///$ROOT/var/tracker.db}"
-: "${ANXIN_PUBLIC_URL:=http://localhost:5005}"
-: "${RASA_PORT:=5005}"
-: "${ACTION_PORT:=5055}"
-: "${ACTION_SERVER_URL:=http://127.0.0.1:$ACTION_PORT/webhook}"
+# Database URLs, ports and the action server's URL for scripts and for bot/endpoints.yml's ${VAR}s:
+# the defaults are written once, in actions/service/core/settings.py (values set above win there too).
+if [ -x "$ROOT/.venv/bin/python" ]; then
+  eval "$("$ROOT/.venv/bin/python" -m actions.service.core.settings)"
+fi
 PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
 TF_CPP_MIN_LOG_LEVEL=2
 SQLALCHEMY_SILENCE_UBER_WARNING=1

@@ -71,7 +71,7 @@ def calls() -> tuple:
     chosen = utterances()
     latencies = {rule: [] for rule in RULES}
     with tempfile.TemporaryDirectory() as workdir:
-        servers = Servers(Path(workdir), extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
+        servers = Servers(Path(workdir), preload_voice=True, extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
         try:
             url = servers.url.replace("http://", "ws://") + "/webhooks/phone/stream"
             asyncio.run(one_call(url, 9999, chosen[0].mulaw[:int(chosen[0].speech_end_s * 8000)], "on"))  # warm-up

@@ -95,8 +95,9 @@ def voice_turns() -> dict:
     from tests.voice.speech import speech_wav
 
     workdir = Path(tempfile.mkdtemp())
-    servers = Servers(workdir, extra_env={"ANXIN_RATE_LIMIT_BURST": "100", "ANXIN_RATE_LIMIT_PER_MINUTE": "600",
-                                          "ANXIN_TTS_CACHE": str(workdir / "tts")}).start()
+    servers = Servers(workdir, preload_voice=True,
+                      extra_env={"ANXIN_RATE_LIMIT_BURST": "100", "ANXIN_RATE_LIMIT_PER_MINUTE": "600",
+                                 "ANXIN_TTS_CACHE": str(workdir / "tts")}).start()
     try:
         body = speech_wav(*UTTERANCES[0])
         from voice.audio import decode_to_pcm16k

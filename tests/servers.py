@@ -21,6 +21,26 @@ TEST_TOKEN = "test-token-not-a-secret"
 TEST_ACTION_SECRET = "test-action-secret-not-a-secret"
 # Lets two checkouts run their server tests at once without a port clash.
 PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
+# Made-up channel secrets of the shared pairs (tests/conftest.py), which the tests send in turn.
+TELEGRAM_TOKEN = "123456789:AAFakeTokenForTheLocalBotApi_0123456"
+TELEGRAM_SECRET = "test-webhook-secret"
+PHONE_TOKEN = "phone-test-token"
+TWILIO_AUTH = "twilio-test-auth-token"  # the Twilio account's auth token: it signs the stream handshake
+READINESS_POLL_SECONDS = 0.25  # a started pair is in use within a quarter second of being ready
+TEST_HOTLINE = "400-123-4567"  # the configured urgent number of the standard pair (not the built-in default)
+
+
+def require_model() -> None:
+    import pytest
+
+    if not MODEL.exists():
+        pytest.fail("no trained model: run `make train` (make test does it first)")
+
+
+def spoken_reply_env(workdir: Path) -> Dict[str, str]:
+    """Voice replies in workdir: edge-tts is unreachable in tests, so espeak-ng speaks after 1.5 s."""
+    return {"ANXIN_TTS_EDGE_TIMEOUT": "1.5", "ANXIN_TTS_CACHE": str(workdir / "tts"),
+            "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}
 
 
 def free_port() -> int:
@@ -64,6 +84,9 @@ class Servers:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     extra_env: Dict[str, str] = field(default_factory=dict)
+    # Load Whisper while Rasa starts, as the product does: only for pairs that hear voice (voice messages,
+    # the phone). The others skip ~1.5 s of CPU that would compete with the model's load.
+    preload_voice: bool = False
     processes: List[subprocess.Popen] = field(default_factory=list)
 
     @property
@@ -86,6 +109,7 @@ class Servers:
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
             "ANXIN_DEMO_MODE": "1",  # the demo checkout settles, as in `make run`
+            "ANXIN_VOICE_PRELOAD": "1" if self.preload_voice else "0",
             # Every test client is 127.0.0.1: the per-client limit is for strangers, not the test suite.
             "ANXIN_CLIENT_RATE_LIMIT_PER_MINUTE": "100000",
             "ANXIN_CLIENT_RATE_LIMIT_BURST": "100000",
@@ -120,7 +144,7 @@ class Servers:
                     return self
             except requests.RequestException:
                 pass
-            time.sleep(1)
+            time.sleep(READINESS_POLL_SECONDS)
         self.stop()
         logs = (self.workdir / "rasa.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"servers did not start:\n{logs}")

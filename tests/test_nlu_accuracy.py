@@ -19,10 +19,8 @@ MAX_ASKED_WHICH_MEANING = 0.08
 
 
 @pytest.fixture(scope="module")
-def gate():
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train`")
-    return evaluate(str(MODEL), GATE)
+def gate(trained_agent):
+    return evaluate(str(MODEL), GATE, agent=trained_agent)
 
 
 @pytest.mark.parametrize("language", sorted(MIN_ACCURACY))

@@ -27,6 +27,7 @@ from actions.service.formatting import mask_digits_in_text
 from actions.service.language import language_for_turn, requested_language
 from voice.asr import Transcript, get_recognizer
 from voice.audio import AudioError, decode_to_pcm16k, encode_ogg_opus
+from voice.phrases import NOT_HEARD
 from voice.tts import TTSError, synthesize, voice_for
 
 logger = logging.getLogger(__name__)
@@ -41,12 +42,7 @@ Preference = Callable[[str], Awaitable[Tuple[Optional[str], str]]]
 
 # What the gateway itself says, in the customer's language.
 PHRASES = {
-    "not_heard": {
-        "zh-Hans": "不好意思，我没听清。请再说一次。",
-        "zh-Hant": "不好意思，我沒聽清楚。請再說一次。",
-        "yue": "唔好意思，我聽唔清楚。麻煩你再講一次。",
-        "en": "Sorry, I didn't catch that. Please say it again.",
-    },
+    "not_heard": NOT_HEARD,
     "empty": {
         "zh-Hans": "没有收到声音。请按住按钮再说一次。",
         "zh-Hant": "沒有收到聲音。請按住按鈕再說一次。",

@@ -15,10 +15,10 @@ import pytest
 import requests
 
 from tests.browser.chromium import screen, wait_for
-from tests.servers import MODEL, ROOT, Servers, free_port
+from tests.servers import ROOT, TEST_HOTLINE, free_port
 
 PAGE = "/webhooks/webchat/"
-HOTLINE = "400-123-4567"  # the one configured urgent number (ANXIN_HOTLINE), not one written in the page
+HOTLINE = TEST_HOTLINE  # the one configured urgent number (ANXIN_HOTLINE), not one written in the page
 SCREENSHOTS = ROOT / "var"
 
 # Every visible text, control and link on the page, measured as the browser draws it.
@@ -125,14 +125,9 @@ class Relay:
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("webchat-browser"),
-                      extra_env={"ANXIN_VOICE_PRELOAD": "0", "ANXIN_TTS_EDGE_TIMEOUT": "0.5",
-                                 "ANXIN_HOTLINE": HOTLINE}).start()
-    yield running
-    running.stop()
+def servers(standard_servers):
+    """The standard pair (tests/conftest.py), whose urgent number is TEST_HOTLINE."""
+    return standard_servers
 
 
 def open_chat(browser, url, width=320, height=640):

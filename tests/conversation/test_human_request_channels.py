@@ -14,8 +14,8 @@ import uuid
 import pytest
 import requests
 
-from tests.bot.telegram.conftest import SECRET, TOKEN, TelegramUser, bot_api  # noqa: F401 (the fake Bot API fixture)
-from tests.servers import MODEL, TEST_TOKEN, Servers, new_sender, socketio_chat, texts
+from tests.bot.telegram.conftest import SECRET, TOKEN, TelegramUser
+from tests.servers import TEST_TOKEN, Servers, new_sender, socketio_chat, texts
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from tests.voice.phone.test_phone_calls import PHONE_TOKEN, TWILIO_AUTH, UNKNOWN, reply_after
@@ -25,20 +25,9 @@ HANDOFF = "action_handoff"
 
 
 @pytest.fixture(scope="module")
-def every_channel(tmp_path_factory, bot_api):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    workdir = tmp_path_factory.mktemp("every-channel")
-    running = Servers(workdir, extra_env={
-        "ANXIN_RATE_LIMIT_BURST": "30",
-        "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_WEBHOOK_SECRET": SECRET, "TELEGRAM_API_URL": bot_api.url,
-        "TELEGRAM_MODE": "webhook",
-        "ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN, "TWILIO_AUTH_TOKEN": TWILIO_AUTH,
-        # Spoken replies: edge-tts is unreachable here, espeak-ng speaks after 1.5 s.
-        "ANXIN_TTS_EDGE_TIMEOUT": "1.5", "ANXIN_TTS_CACHE": str(workdir / "tts"),
-        "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}).start()
-    yield running
-    running.stop()
+def every_channel(channel_servers):
+    """The channel pair (tests/conftest.py): Telegram, voice messages and the phone on, nobody online."""
+    return channel_servers
 
 
 def actions_after_last_user_turn(servers: Servers, sender: str):

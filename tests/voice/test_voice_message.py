@@ -3,7 +3,6 @@ import numpy as np
 import pytest
 import requests
 
-from tests.servers import MODEL, Servers
 from tests.voice.hearing import assert_heard, error_rate
 from tests.voice.speech import speech_wav
 from tests.voice.test_audio import twenty_minute_wav
@@ -12,15 +11,9 @@ from voice.voice_message import phrase
 
 
 @pytest.fixture(scope="module")
-def voice_server(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    workdir = tmp_path_factory.mktemp("voice-servers")
-    running = Servers(workdir, extra_env={"ANXIN_RATE_LIMIT_BURST": "20", "ANXIN_TTS_EDGE_TIMEOUT": "1.5",
-                                          "ANXIN_TTS_CACHE": str(workdir / "tts"),
-                                          "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}).start()
-    yield running
-    running.stop()
+def voice_server(standard_servers):
+    """The standard pair (tests/conftest.py): spoken replies kept in its own folder."""
+    return standard_servers
 
 
 def post(server, sender, body, content_type="audio/wav"):

@@ -11,6 +11,7 @@ import re
 from typing import Dict, List, Tuple
 
 from actions.service.constants import HUMAN_PAYLOAD
+from voice.phrases import NOT_HEARD
 
 Segment = Tuple[str, str]  # (product language: zh-Hans | zh-Hant | yue | en, text)
 
@@ -50,12 +51,7 @@ _TEXT: Dict[str, Dict[str, str]] = {
         "yue": "好嘅，我哋講廣東話。請講您想辦咩事。",
         "en": "All right, English it is. Please tell me what you need.",
     },
-    "not_heard": {
-        "zh-Hans": "不好意思，我没听清。请再说一遍。",
-        "zh-Hant": "不好意思，我沒聽清。請再說一遍。",
-        "yue": "唔好意思，我聽唔清楚。請再講一次。",
-        "en": "Sorry, I didn't catch that. Please say it again.",
-    },
+    "not_heard": NOT_HEARD,  # the voice-message channel says the same (voice/phrases.py)
     "repeat": {
         "zh-Hans": "我再说一遍。",
         "zh-Hant": "我再說一遍。",

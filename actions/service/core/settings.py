@@ -2,6 +2,9 @@
 
 The one module that reads the product's environment variables (tests/test_layers.py holds to it):
 every other module asks get_settings(). Tests that change a variable call get_settings.cache_clear().
+It is also where every default lives: scripts/env.sh asks `python -m actions.service.core.settings`
+for the few variables the shell and Rasa's endpoints.yml need (database URLs, ports, the action URL)
+rather than writing their defaults a second time.
 """
 from __future__ import annotations
 
@@ -10,11 +13,13 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Optional, Tuple
+from typing import Dict, Optional, Tuple
 
 from dotenv import load_dotenv
 
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_RASA_PORT = 5005
+DEFAULT_ACTION_PORT = 5055
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -70,10 +75,12 @@ class Settings:
     # Who may reach the servers (issue 12). The action server answers only Rasa: loopback unless a
     # cluster names a private address, and only calls carrying action_secret (bot/endpoints.yml sends it).
     action_host: str = "127.0.0.1"
-    action_port: int = 5055
+    action_port: int = DEFAULT_ACTION_PORT
+    action_server_url: str = ""  # where Rasa calls actions (bot/endpoints.yml); default: loopback, action_port
     action_secret: str = ""
     # Rasa's HTTP port: loopback by default (chat clients are local in the demo; a proxy fronts it in
     # production); browsers on other origins get CORS only if the operator lists them.
+    rasa_port: int = DEFAULT_RASA_PORT
     rasa_interface: str = "127.0.0.1"
     rasa_auth_token: str = ""  # Rasa's HTTP API token (bot.serve hands it to Rasa, never on a command line)
     cors_origins: Tuple[str, ...] = ()
@@ -184,9 +191,11 @@ def secret_key() -> str:
 def get_settings() -> Settings:
     load_dotenv(PROJECT_ROOT / ".env", override=False)
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'anxin.db'}"
+    rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
+    action_port = int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT))
     return Settings(
         database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
-        public_url=os.environ.get("ANXIN_PUBLIC_URL", "http://localhost:5005").rstrip("/"),
+        public_url=os.environ.get("ANXIN_PUBLIC_URL", f"http://localhost:{rasa_port}").rstrip("/"),
         secret_key=os.environ.get("ANXIN_SECRET_KEY", ""),
         # Parsed here so a mistyped value stops the start, not a customer's handoff.
         service_hours=parse_service_hours(os.environ.get("ANXIN_SERVICE_HOURS", "00:00-24:00")),
@@ -194,7 +203,9 @@ def get_settings() -> Settings:
         agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
         agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
         action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
-        action_port=int(os.environ.get("ACTION_PORT", "5055")),
+        action_port=action_port,
+        action_server_url=os.environ.get("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),
+        rasa_port=rasa_port,
         action_secret=os.environ.get("ANXIN_ACTION_SECRET", ""),
         rasa_interface=os.environ.get("RASA_INTERFACE", "127.0.0.1"),
         rasa_auth_token=os.environ.get("RASA_AUTH_TOKEN", ""),
@@ -247,3 +258,22 @@ def get_settings() -> Settings:
         event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
         sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
     )
+
+
+def shell_environment(settings: Settings) -> Dict[str, str]:
+    """The variables scripts/env.sh exports: read by shell scripts and by Rasa's ${VAR}s in bot/endpoints.yml."""
+    return {
+        "ANXIN_DATABASE_URL": settings.database_url,
+        "ANXIN_TRACKER_STORE_URL": settings.tracker_store_url,
+        "ANXIN_PUBLIC_URL": settings.public_url,
+        "RASA_PORT": str(settings.rasa_port),
+        "ACTION_PORT": str(settings.action_port),
+        "ACTION_SERVER_URL": settings.action_server_url,
+    }
+
+
+if __name__ == "__main__":  # scripts/env.sh: `eval` these shell assignments (values set already are kept)
+    import shlex
+
+    for name, value in shell_environment(get_settings()).items():
+        print(f"{name}={shlex.quote(value)}")

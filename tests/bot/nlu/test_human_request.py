@@ -81,16 +81,6 @@ def test_other_messages_keep_the_classifiers_answer(detector):
     assert message.get("intent")["name"] == "pay_premium"
 
 
-@pytest.fixture(scope="module")
-def trained_agent():
-    from tests.nlu_eval import load_agent
-    from tests.servers import MODEL
-
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train`")
-    return load_agent(str(MODEL))
-
-
 def test_the_trained_pipeline_hands_off_every_request_and_almost_no_look_alike(trained_agent):
     """The whole NLU (classifier, fallback, then this net) on every phrasing: what a customer would get."""
     import asyncio

@@ -11,17 +11,13 @@ import pytest
 import requests
 
 from tests.browser.chromium import chromium, wait_for
-from tests.servers import MODEL, Servers
 from voice.tts import mandarin_pinyin
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    running = Servers(tmp_path_factory.mktemp("webchat")).start()
-    yield running
-    running.stop()
+def servers(standard_servers):
+    """The standard pair (tests/conftest.py)."""
+    return standard_servers
 
 
 @pytest.fixture

@@ -14,32 +14,28 @@ import websockets
 from twilio.request_validator import RequestValidator
 from xml.etree import ElementTree
 
-from tests.servers import MODEL, TEST_TOKEN, Servers
+from tests.servers import PHONE_TOKEN, TEST_TOKEN, TWILIO_AUTH, Servers, require_model
 from tests.voice.hearing import assert_heard
 from tests.voice.phone.caller_audio import TURN_TAIL_S, noise, silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio
 from voice.phone import prompts
 from voice.phone.call import LEAD_SILENCE_S, render_speech, spoken_sentences
 
-PHONE_TOKEN = "phone-test-token"
-TWILIO_AUTH = "twilio-test-auth-token"  # the Twilio account's auth token: it signs the stream handshake
 WANG = "+86 138 0000 0001"  # 王建国, 76: a senior, Mandarin
 UNKNOWN = "+86 139 1234 5678"
 
 
 def start_phone_servers(tmp_path_factory, name: str) -> Servers:
-    """A server pair whose phone endpoint wants PHONE_TOKEN and Twilio's signature."""
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
-    return Servers(tmp_path_factory.mktemp(name), extra_env={"ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN,
-                                                             "TWILIO_AUTH_TOKEN": TWILIO_AUTH}).start()
+    """A pair of its own whose phone endpoint wants PHONE_TOKEN and Twilio's signature (for an agent online)."""
+    require_model()
+    return Servers(tmp_path_factory.mktemp(name), preload_voice=True,
+                   extra_env={"ANXIN_PHONE_STREAM_TOKEN": PHONE_TOKEN, "TWILIO_AUTH_TOKEN": TWILIO_AUTH}).start()
 
 
 @pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    running = start_phone_servers(tmp_path_factory, "phone")
-    yield running
-    running.stop()
+def servers(channel_servers):
+    """The channel pair (tests/conftest.py): its phone endpoint wants PHONE_TOKEN and Twilio's signature."""
+    return channel_servers
 
 
 def stream_url(servers):
