@@ -60,10 +60,10 @@ PLACE = {
     "en": "{ahead} ahead of you, about {minutes} min. Please stay; you can keep typing.",
 }
 NEXT = {
-    "zh-Hans": "马上就到您了，请稍等。",
-    "zh-Hant": "馬上就到您了，請稍等。",
-    "yue": "即刻到您，請等等。",
-    "en": "You're next. Just a moment.",
+    "zh-Hans": "马上就到您了，大约还要{minutes}分钟。请稍等。",
+    "zh-Hant": "馬上就到您了，大約還要{minutes}分鐘。請稍等。",
+    "yue": "即刻到您，大約仲要{minutes}分鐘。請等等。",
+    "en": "You're next, about {minutes} min. Just a moment.",
 }
 
 
