@@ -51,6 +51,13 @@ JOINED = {
     "yue": "人工客服{agent}已經接咗，請講。",
     "en": "{agent} from our service team has joined. Go ahead.",
 }
+# An agent checked the customer's identity in the console: the bot now knows them too.
+VERIFIED_BY_AGENT = {
+    "zh-Hans": "客服已核实您的身份。",
+    "zh-Hant": "客服已核實您的身份。",
+    "yue": "客服已經核實咗您嘅身份。",
+    "en": "Our agent has confirmed who you are.",
+}
 
 # The queue's news to a waiting customer.
 PLACE = {
