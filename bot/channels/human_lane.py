@@ -204,8 +204,9 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
         sender_id, text = str(message.sender_id), message.text if isinstance(message.text, str) else ""
         ticket = await asyncio.to_thread(active_ticket_for_sender, sender_id)
         for waiting in await asyncio.to_thread(OUTBOX.take, sender_id):  # what the agent said since
-            if ticket is not None and ticket.status == WAITING and text.strip() and outbox.kind_of(waiting) == QUEUE_PLACE:
-                continue  # an older place: the answer to this message says where they are now
+            if outbox.kind_of(waiting) == QUEUE_PLACE and not (ticket is not None and ticket.status == WAITING
+                                                               and not text.strip()):
+                continue  # an older place: out of date, or the answer to this message says where they are now
             await _hand_over(message.output_channel, sender_id, waiting)  # this customer last wrote
         if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
             await asyncio.to_thread(handoff_backend().withdraw, ticket.id)
