@@ -140,7 +140,7 @@ def test_a_cantonese_customer_sees_product_names_in_traditional(servers):
 
 @pytest.mark.parametrize("language, phone, last4, report, when, place, happened, bills, read_back", [
     ("zh-Hans", "13800000001", "5821", "我要报案", "三天前", "郑州市人民医院", "肺炎，住了三天院", "四千二", "医药费：¥4,200"),
-    ("zh-Hant", "13800000001", "5821", "我要報案", "三天前", "台北榮民總醫院", "肺炎，住院三天", "不清楚", "醫藥費：還不清楚"),
+    ("zh-Hant", "13800000001", "5821", "我要報案", "三天前", "馬偕紀念醫院", "肺炎，住院三天", "不清楚", "醫藥費：還不清楚"),
     ("yue", "85291234567", "2034", "我想報案呀，唔該", "琴日", "伊利沙伯醫院", "跌親隻腳，要留院", "三千蚊", "醫藥費：¥3,000"),
     ("en", "13800000001", "5821", "I want to report a claim", "3 days ago", "Zhengzhou People's Hospital",
      "pneumonia, three days in hospital", "I don't know", "Medical bills: not known yet"),
