@@ -253,14 +253,29 @@ def _summary(tracker: Tracker) -> Dict[str, str]:
     }
 
 
+def bills_said(amount: Any, language: str) -> str:
+    """The medical bills as the customer gave them: an amount, or "not known yet" after 不清楚."""
+    if amount == UNKNOWN:
+        return word("amount_unknown", language)
+    try:
+        return money(Decimal(str(amount)))
+    except ArithmeticError:  # decimal.InvalidOperation: a value no validation produced
+        return word("amount_unknown", language)
+
+
 class ActionAskClaimConfirmed(Action):
-    """Reads the whole report back before it is stored."""
+    """Reads the whole report back before it is stored, the medical bills too when they were asked."""
 
     def name(self) -> Text:
         return "action_ask_claim_confirmed"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict) -> List[EventType]:
-        dispatcher.utter_message(response="utter_ask_claim_confirmed", **_summary(tracker))
+        amount = tracker.get_slot("claim_amount")
+        if amount is None:  # not asked (no medical bills for this kind of event)
+            dispatcher.utter_message(response="utter_ask_claim_confirmed", **_summary(tracker))
+        else:
+            dispatcher.utter_message(response="utter_ask_claim_confirmed_bills", **_summary(tracker),
+                                     amount=bills_said(amount, language_of(tracker)))
         return []
 
 

@@ -88,6 +88,7 @@ class ActionCreatePayment(VerifiedAction):
         clear = [SlotSet("payment_policies", None), SlotSet("payment_method", None)]
         if not chosen or not method:
             dispatcher.utter_message(response="utter_no_premium_due")
+            say_next_due(dispatcher, customer_id, language)  # nothing due now, but when is it?
             return clear
         order = create_payment_order(customer_id, chosen.split(","), method, sender_id=tracker.sender_id,
                                      channel=channel_of(tracker))

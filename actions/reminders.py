@@ -10,6 +10,7 @@ from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import channel_of, document_attachment, language_of
+from actions.policies import say_next_due
 from actions.service.formatting import long_date
 from actions.service.customers.channel_links import linked_addresses
 from actions.service.policies.documents import calendar_link
@@ -94,6 +95,7 @@ class ActionSetReminder(VerifiedAction):
             days=_join([str(d) for d in days], english),
             channels=_join([_CHANNEL_WORDS[c][1 if english else 0] for c in used], english),
         )
+        say_next_due(dispatcher, customer_id, language)  # the date the first reminder is about
         if TELEGRAM in request.channels and TELEGRAM not in used:
             dispatcher.utter_message(response="utter_reminder_telegram_not_linked")
         due = premiums_due(customer_id, within_days=400)

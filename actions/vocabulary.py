@@ -58,9 +58,13 @@ _WORDS = {
     "field_description": ("经过", "Description"),
     "field_amount": ("医药费", "Medical bills"),
     "field_phone": ("联系电话", "Phone"),
+    # Cantonese wording where it differs: a third entry (Traditional is generated from the first).
+    "amount_unknown": ("还不清楚，以后补上就行", "not known yet (you can add it later)", "仲未清楚，之後補返就得"),
 }
 
 
 def word(key: Optional[str], language: Optional[str]) -> str:
-    zh, en = _WORDS.get(key or "", (key or "", key or ""))
-    return en if language == "en" else zh
+    entry = _WORDS.get(key or "", (key or "", key or ""))
+    if language == "en":
+        return entry[1]
+    return entry[2] if language == "yue" and len(entry) > 2 else entry[0]

@@ -38,6 +38,7 @@ from actions.service.formatting import mask_digits_in_text
 from actions.service.language import in_language
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
 from actions.service.core.leases import hold_lease, holder_name, release_lease
+from actions.service.core.settings import get_settings
 from actions.service.human_lane import outbox
 from actions.service.human_lane.callback_times import is_callback_choice
 from actions.service.human_lane.handoff import active_ticket_for_sender, claim_place_updates, handoff_backend
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
 
 HUMAN, SYSTEM, BOT = "human", "system", "bot"
+QUEUE_PLACE = "queue_place"
 WAITING = "waiting"
 ACTION_LISTEN = "action_listen"
 RESOLVED_INTENT = "EXTERNAL_human_resolved"
@@ -61,6 +63,7 @@ class LaneMessage:
     agent: str = ""
     language: str = "zh-Hans"
     buttons: Tuple[Tuple[str, str], ...] = ()  # (title, payload): the call-back times offered while waiting
+    kind: str = ""  # QUEUE_PLACE for the queue's regular update (a newer one replaces it in the outbox)
 
     def button_list(self) -> List[Dict[str, str]]:
         return [{"title": title, "payload": payload} for title, payload in self.buttons]
@@ -152,9 +155,11 @@ class OutboxLine:
         self.outbox = outbox
 
     async def send(self, sender_id: str, message: LaneMessage) -> bool:
+        metadata = {"author": message.author, "agent": message.agent}
+        if message.kind:
+            metadata["kind"] = message.kind
         await asyncio.to_thread(self.outbox.put, sender_id, {
-            "text": message.labelled_text(), "buttons": message.button_list(),
-            "metadata": {"author": message.author, "agent": message.agent}})
+            "text": message.labelled_text(), "buttons": message.button_list(), "metadata": metadata})
         return True
 
     def output_channel(self, sender_id: str) -> OutputChannel:
@@ -197,9 +202,12 @@ def relaying(channel: str, on_new_message: OnNewMessage, line: Optional[Customer
 
     async def relay_or_handle(message: UserMessage) -> None:
         sender_id, text = str(message.sender_id), message.text if isinstance(message.text, str) else ""
-        for waiting in await asyncio.to_thread(OUTBOX.take, sender_id):  # what the agent said since
-            await _hand_over(message.output_channel, sender_id, waiting)  # this customer last wrote
         ticket = await asyncio.to_thread(active_ticket_for_sender, sender_id)
+        for waiting in await asyncio.to_thread(OUTBOX.take, sender_id):  # what the agent said since
+            if outbox.kind_of(waiting) == QUEUE_PLACE and not (ticket is not None and ticket.status == WAITING
+                                                               and not text.strip()):
+                continue  # an older place: out of date, or the answer to this message says where they are now
+            await _hand_over(message.output_channel, sender_id, waiting)  # this customer last wrote
         if ticket is not None and text.strip() == "/restart":  # starting over leaves the queue
             await asyncio.to_thread(handoff_backend().withdraw, ticket.id)
             ticket = None
@@ -296,21 +304,30 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
         await flush()
 
 
-PLACE_UPDATE_SECONDS = 60  # the issue: at most one queue update a minute
-PLACE_CHECK_SECONDS = 15
+PLACE_CHECK_SECONDS = 15  # how often the notifier looks; the interval itself is a setting
 NOTIFIER_LEASE = "queue_place_notifier"
-NOTIFIER_LEASE_SECONDS = 3 * PLACE_CHECK_SECONDS  # a dead holder's server is replaced within a minute
+
+
+def place_update_seconds() -> float:
+    """How often a waiting customer hears their place and wait, changed or not (ANXIN_QUEUE_UPDATE_SECONDS)."""
+    return get_settings().queue_update_seconds
+
+
+def place_check_seconds() -> float:
+    """Look a few times per interval, so an update is never much later than promised."""
+    return min(PLACE_CHECK_SECONDS, place_update_seconds() / 3)
 
 
 def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
-    if position <= 1:
-        return in_language(NEXT, language)
     minutes = max(1, round(wait_seconds / 60))
+    if position <= 1:
+        return in_language(NEXT, language).format(minutes=minutes)
     return in_language(PLACE, language).format(ahead=position - 1, minutes=minutes)
 
 
 class QueueNotifier:
-    """Tells each waiting customer their new place when it changes, at most once a minute.
+    """Tells each waiting customer their place and the new wait estimate at least every
+    `queue_update_seconds` (a minute), whether or not the place changed: silence feels like being forgotten.
 
     Every Rasa server runs one; only the holder of the database lease works, and each update is
     claimed in the database before it goes out, so a customer never hears the same update twice.
@@ -321,18 +338,20 @@ class QueueNotifier:
         self.holder = holder or holder_name()
 
     async def tell_changes(self) -> int:
-        if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, NOTIFIER_LEASE_SECONDS, self.clock()):
+        lease_seconds = 3 * place_check_seconds()  # a dead holder's server is replaced within an interval
+        if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, lease_seconds, self.clock()):
             return 0
-        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=PLACE_UPDATE_SECONDS), self.clock())
+        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=place_update_seconds()), self.clock())
         for ticket, position, wait in due:
             text = place_in_queue_text(ticket.language, position, wait)
-            await send_to_customer(ticket.sender_id, ticket.channel, LaneMessage(text, SYSTEM, "", ticket.language))
+            await send_to_customer(ticket.sender_id, ticket.channel,
+                                   LaneMessage(text, SYSTEM, "", ticket.language, kind=QUEUE_PLACE))
         return len(due)
 
     async def run_forever(self) -> None:
         try:
             while True:
-                await asyncio.sleep(PLACE_CHECK_SECONDS)
+                await asyncio.sleep(place_check_seconds())
                 try:
                     await self.tell_changes()
                 except Exception:  # a database hiccup must not end the updates for everyone

@@ -51,6 +51,13 @@ JOINED = {
     "yue": "人工客服{agent}已經接咗，請講。",
     "en": "{agent} from our service team has joined. Go ahead.",
 }
+# An agent checked the customer's identity in the console: the bot now knows them too.
+VERIFIED_BY_AGENT = {
+    "zh-Hans": "客服已核实您的身份。",
+    "zh-Hant": "客服已核實您的身份。",
+    "yue": "客服已經核實咗您嘅身份。",
+    "en": "Our agent has confirmed who you are.",
+}
 
 # The queue's news to a waiting customer.
 PLACE = {
@@ -60,10 +67,10 @@ PLACE = {
     "en": "{ahead} ahead of you, about {minutes} min. Please stay; you can keep typing.",
 }
 NEXT = {
-    "zh-Hans": "马上就到您了，请稍等。",
-    "zh-Hant": "馬上就到您了，請稍等。",
-    "yue": "即刻到您，請等等。",
-    "en": "You're next. Just a moment.",
+    "zh-Hans": "马上就到您了，大约还要{minutes}分钟。请稍等。",
+    "zh-Hant": "馬上就到您了，大約還要{minutes}分鐘。請稍等。",
+    "yue": "即刻到您，大約仲要{minutes}分鐘。請等等。",
+    "en": "You're next, about {minutes} min. Just a moment.",
 }
 
 

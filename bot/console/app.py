@@ -14,6 +14,8 @@ without a session; pages redirect to the login page, the API answers 401 JSON.
     POST /login  /logout                      JSON {"username", "password"}; sets/clears the cookie
     GET  /api/me  /api/queue  /api/tickets/<id>  /api/tickets/<id>/messages?after=N
     POST /api/tickets/<id>/take|reply|note|resolve|handback    reply/note: JSON {"text"}
+    POST /api/tickets/<id>/verify             the agent's identity check: JSON {"lookup" (phone or policy
+                                              number), "id_last4", "birth_date"}; 422 wrong, 429 no tries left
     GET  /api/agents  /api/audit              supervisors only (403 for agents): agents with presence and
                                               each language's queue (waiting, longest wait, SLA breaches)
     GET  /api/events[?ticket=<id>&after=N]    server-sent events: queue, message, ticket, logout
@@ -44,16 +46,20 @@ from typing import Any, Awaitable, Callable, Dict, List, Optional, Text, Tuple
 from urllib.parse import urlsplit
 
 from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.shared.core.events import SlotSet
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from actions.service.customers.identity_proof import conversation_scope, sign_identity
 from actions.service.human_lane import agents as agent_accounts
-from actions.service.human_lane import handoff
+from actions.service.human_lane import handoff, identity_checks
+from actions.service.language import in_language
 from actions.service.core.settings import get_settings
 from bot.channels import human_lane
+from bot.channels.phrases import VERIFIED_BY_AGENT
 from bot.console import voc_pages
-from bot.console.labels import intent_label
+from bot.console.labels import identity_check_label, intent_label, verified_by_label
 from bot.console.views import (
     SLA_FIRST_RESPONSE_SECONDS, agents_json, canned_replies, collected_fields, forms_seen, intents_seen,
     main_intent, message_json, one_line_summary, open_claims_json, plain, policies_json, queue_json,
@@ -72,6 +78,12 @@ HANDOFF_ANSWER_GRACE = timedelta(seconds=10)
 HEARTBEAT_SECONDS = 10
 SESSION_RECHECK_SECONDS = 30  # also keeps the agent counted as online while the console is open
 MAX_TEXT = 2000
+
+# The agent's identity check: what the customer answered (phone or policy number, ID last 4, birth date).
+ANSWERS = ("lookup", "id_last4", "birth_date")
+MAX_ANSWER = 64
+CHECK_STATUS = {"mismatch": 422, "too_many": 429, "unreadable": 400, "not_yours": 409}
+IDENTITY_PROOF_SLOT = "identity_proof"  # the slot actions.common reads the signed identity from
 
 OUTCOME_NOTES = {handoff.RESOLVED: "已解决 resolved", handoff.HANDED_BACK: "已交回机器人 handed back to the bot"}
 
@@ -271,7 +283,7 @@ async def conversation_json(request: Request, agent: Any, view: Any) -> Dict[str
     intent = main_intent(intents, view.intent or view.reason)
     fields = collected_fields(slots, _form_fields(request, forms_seen(events)))
     customer_id = view.customer_id
-    verification = verification_json(slots, customer_id, detail.customer)
+    verification = verification_json(slots, customer_id, detail.customer, view.verified_by)
     policies = policies_json(customer_id) if customer_id else []
     claims = open_claims_json(customer_id) if customer_id else []
     messages = [message_json(m) for m in detail.messages]
@@ -473,6 +485,32 @@ class ConsoleInput(InputChannel):
         async def handback(request: Request, agent: Any, view: Any) -> HTTPResponse:
             return await finish(request, agent, view, handoff.HANDED_BACK)
 
+        @console.route("/api/tickets/<ticket_id:int>/verify", methods=["POST"])
+        @api()
+        @ticket_api
+        async def verify_identity(request: Request, agent: Any, view: Any) -> HTTPResponse:
+            body = _body(request)
+            lookup, last4, born = (str(body.get(name) or "")[:MAX_ANSWER] for name in ANSWERS)
+            if view.status != handoff.ACTIVE or view.agent_id != agent.id:
+                return _error(409, "not_yours", identity_check_label(identity_checks.NOT_YOURS))
+            # the answers go to the service layer only: never logged, stored or echoed
+            result = await asyncio.to_thread(identity_checks.check_identity_for_ticket, view.id, agent.id,
+                                             lookup, last4, born)
+            if result.outcome != identity_checks.VERIFIED:
+                status = CHECK_STATUS.get(result.outcome, 409)
+                return _json({"error": result.outcome, "attempts_left": result.attempts_left,
+                              "message": identity_check_label(result.outcome, result.attempts_left)}, status)
+            name = result.customer_name_en if view.language == "en" and result.customer_name_en else result.customer_name
+            await verify_conversation(request.app.ctx.agent, view.sender_id, view.channel, result.customer_id,
+                                      name, result.is_senior)
+            handoff.add_message(view.id, "system", verified_by_label(agent.display_name))  # for the transcript
+            await _deliver(human_lane.send_to_customer(view.sender_id, view.channel, human_lane.LaneMessage(
+                in_language(VERIFIED_BY_AGENT, view.language), human_lane.SYSTEM, agent.display_name, view.language,
+            )), f"tell the customer of {view.id} they are verified")
+            return _json({"ok": True, "verified_by": agent.display_name,
+                          "message": verified_by_label(agent.display_name),
+                          "ticket": ticket_json(handoff.get_ticket(view.id))})
+
         @console.route("/api/agents", methods=["GET"])
         @api(role="supervisor")
         async def agents(request: Request, agent: Any) -> HTTPResponse:
@@ -505,6 +543,22 @@ class ConsoleInput(InputChannel):
             return None
 
         return console
+
+
+async def verify_conversation(rasa_agent: Any, sender_id: str, channel: str, customer_id: int,
+                              customer_name: str, is_senior: bool) -> None:
+    """The conversation is verified as this customer, as the bot's own check leaves it: the signed
+    proof (bound to this conversation) and the slots, so after the hand-back the bot answers policy
+    questions without asking again."""
+    proof = sign_identity(customer_id, conversation_scope(sender_id, channel))
+    events = [SlotSet("verified", True), SlotSet("customer_id", customer_id), SlotSet(IDENTITY_PROOF_SLOT, proof),
+              SlotSet("customer_name", customer_name), SlotSet("is_senior", is_senior),
+              SlotSet("pending_request", None)]
+    async with rasa_agent.lock_store.lock(sender_id):
+        tracker = await rasa_agent.tracker_store.get_or_create_tracker(sender_id)
+        for event in events:
+            tracker.update(event)
+        await rasa_agent.tracker_store.save(tracker)
 
 
 def _changes(agent: Any, ticket_id: Optional[int], after: int) -> Tuple[str, int]:

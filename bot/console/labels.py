@@ -54,6 +54,16 @@ CHANNELS: Dict[str, str] = {
 }
 LANGUAGES: Dict[str, str] = {"zh-Hans": "普通话 简体", "zh-Hant": "普通话 繁體", "yue": "粤语 Cantonese", "en": "English"}
 OTHER = "其他 Other"
+# The agent's identity check (bot/console/app.py): outcomes, and who verified the customer.
+IDENTITY_CHECK: Dict[str, str] = {
+    "verified": "身份已核实 Identity verified",
+    "mismatch": "答案与客户资料不符，本单还可试 {left} 次 The answers do not match the record; {left} tries left",
+    "too_many": "本单核对次数已用完，请转主管 No more checks on this conversation: ask a supervisor",
+    "unreadable": "请填手机号或保单号、身份证后4位、出生日期 Please give the phone or policy number, "
+                  "the ID card's last 4 and the birth date",
+    "not_yours": "请先接入这个对话 Take this conversation first",
+}
+VERIFIED_BY = "客服 {agent} 已核实 verified by agent {agent}"
 
 _PAYLOAD = re.compile(r"^/(?P<intent>[A-Za-z_]+)(?P<entities>\{.*\})?$", re.S)
 
@@ -110,3 +120,13 @@ def labels_for(names: Iterable[str]) -> Dict[str, str]:
 
 def path_of_intents(intents: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
     return [{**intent, "label": intent_label(intent.get("name"))} for intent in intents]
+
+
+def identity_check_label(outcome: str, attempts_left: int = 0) -> str:
+    """What the console says after an identity check (never the answers)."""
+    return IDENTITY_CHECK.get(outcome, OTHER).format(left=attempts_left)
+
+
+def verified_by_label(agent_name: str) -> str:
+    """"verified by agent 王芳": the ticket view says who vouched for the customer."""
+    return VERIFIED_BY.format(agent=agent_name) if agent_name else ""

@@ -16,7 +16,8 @@ from actions.service.formatting import long_date, mask_account, mask_digits_in_t
 from actions.service.customers.identity import is_senior_age
 from actions.service.human_lane.handoff import FIRST_RESPONSE_SLA
 from actions.service.policies.lookup import list_policies
-from bot.console.labels import channel_label, form_label, intent_label, labels_for, language_label, pressed
+from bot.console.labels import (channel_label, form_label, intent_label, labels_for, language_label, pressed,
+                                verified_by_label)
 
 SLA_FIRST_RESPONSE_SECONDS = int(FIRST_RESPONSE_SLA.total_seconds())
 TRANSCRIPT_LIMIT = 200  # pre-handoff lines shown; older ones are summarised by the summary line
@@ -238,12 +239,16 @@ def collected_fields(slots: Dict[str, Any], forms: Dict[str, Sequence[str]]) -> 
     return {"forms": grouped, "other": other, "labels": labels_for(list(grouped) + list(filled))}
 
 
-def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: Any = None) -> Dict[str, Any]:
-    """Whether the bot checked who this is, and the customer record the ticket names (masked phone)."""
+def verification_json(slots: Dict[str, Any], customer_id: Optional[int], card: Any = None,
+                      verified_by: str = "") -> Dict[str, Any]:
+    """Whether the bot (or an agent, `verified_by`) checked who this is, and the customer record the
+    ticket names (masked phone)."""
     age = getattr(card, "age", None)
     return {
         # Without the tracker, the ticket names a customer only after the bot verified them.
-        "verified": bool(slots.get("verified")) if slots else customer_id is not None,
+        "verified": bool(verified_by) or (bool(slots.get("verified")) if slots else customer_id is not None),
+        "verified_by": verified_by,
+        "verified_by_label": verified_by_label(verified_by),
         "customer_known": customer_id is not None,
         "customer_name": slots.get("customer_name") or getattr(card, "name", "") or "",
         "customer_name_en": getattr(card, "name_en", "") or "",
@@ -294,7 +299,8 @@ def one_line_summary(ticket: Dict[str, Any], verification: Dict[str, Any], inten
     elif ticket.get("priority") == "vip":
         parts.append("VIP")
     parts.append(language_label(ticket.get("language")))
-    parts.append("已验证 verified" if verification["verified"] else "未验证 not verified")
+    parts.append(verification.get("verified_by_label") or
+                 ("已验证 verified" if verification["verified"] else "未验证 not verified"))
     if intent:
         parts.append(f"想办 wants: {intent_label(intent)}")
     for form, values in fields["forms"].items():

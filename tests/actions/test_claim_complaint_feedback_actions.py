@@ -100,9 +100,16 @@ def test_a_correction_clears_one_answer_and_reads_everything_back_again(demo_db,
     assert _validate("claim_confirmed", "确认", wang, intent="affirm")[0] == {"claim_confirmed": "yes"}
 
     _, dispatcher = run(ActionAskClaimConfirmed(), make_tracker(wang))
+    assert dispatcher.messages[0]["response"] == "utter_ask_claim_confirmed_bills"  # the bills were asked
     assert variables(dispatcher.messages[0]) == {
         "insured": "本人", "event": "住院", "event_date": "2026年11月20日", "place": "协和医院",
-        "description": "肺炎住院", "phone": "138****0001"}
+        "description": "肺炎住院", "amount": "还不清楚，以后补上就行", "phone": "138****0001"}
+    _, dispatcher = run(ActionAskClaimConfirmed(), make_tracker({**wang, "claim_amount": "4200.00", "language": "en"}))
+    assert variables(dispatcher.messages[0])["amount"] == "¥4,200"
+    death = {**wang, "claim_event_type": "death", "claim_amount": None}  # no bills asked: none read back
+    _, dispatcher = run(ActionAskClaimConfirmed(), make_tracker(death))
+    assert dispatcher.messages[0]["response"] == "utter_ask_claim_confirmed" and "amount" not in variables(
+        dispatcher.messages[0])
 
 
 def test_mother_and_daughter_report_the_same_stay_and_get_one_reference(demo_db, customers):

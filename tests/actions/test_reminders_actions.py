@@ -22,7 +22,8 @@ def remind(customer_id, text, language="zh-Hans", entities=None, is_senior=False
 def test_plain_request_keeps_defaults_gives_calendar_and_offers_changes(customers):
     events, dispatcher = remind(customers.wang, "提醒我交费", is_senior=True)
     assert events == []
-    assert said(dispatcher) == ["utter_reminder_plan", "utter_calendar_link", "utter_reminder_options"]
+    assert said(dispatcher) == ["utter_reminder_plan", "utter_next_due", "utter_calendar_link", "utter_reminder_options"]
+    assert dispatcher.messages[1]["due_date"]  # when the premium the reminders are about falls due
     plan = dispatcher.messages[0]
     assert plan["days"] == "30、7和1" and plan["channels"] == "网页聊天消息和电话"
     assert get_preferences(customers.wang).lead_days is None

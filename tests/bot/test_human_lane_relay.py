@@ -82,10 +82,10 @@ def test_english_labels_and_notices():
     assert LaneMessage("Hello", HUMAN, "Amy", "en").labelled_text() == "👩‍💼 Agent Amy: Hello"
     assert LaneMessage("Amy joined", SYSTEM, "Amy", "en").labelled_text() == "ℹ️ Amy joined"
     assert place_in_queue_text("en", 3, 300) == "2 ahead of you, about 5 min. Please stay; you can keep typing."
-    assert place_in_queue_text("yue", 1, 30) == "即刻到您，請等等。"
+    assert place_in_queue_text("yue", 1, 30) == "即刻到您，大約仲要1分鐘。請等等。"
 
 
-def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
+def test_a_waiting_customer_hears_place_and_wait_every_minute_changed_or_not(demo_db):
     _agent_online()
     now = [datetime.utcnow()]
     notifier = QueueNotifier(clock=lambda: now[0])
@@ -98,9 +98,43 @@ def test_a_waiting_customer_hears_a_new_place_at_most_once_a_minute(demo_db):
     assert asyncio.run(notifier.tell_changes()) == 0  # ...but was told less than a minute ago
     now[0] += timedelta(seconds=61)
     assert asyncio.run(notifier.tell_changes()) == 1
-    assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，请稍等。"]
+    assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，大约还要3分钟。请稍等。"]
+    now[0] += timedelta(seconds=30)
+    assert asyncio.run(notifier.tell_changes()) == 0  # not yet a minute
+    now[0] += timedelta(seconds=31)
+    assert asyncio.run(notifier.tell_changes()) == 1  # the same place, said again: no silence
     now[0] += timedelta(seconds=61)
-    assert asyncio.run(notifier.tell_changes()) == 0  # no change, no message
+    assert asyncio.run(notifier.tell_changes()) == 1
+    # a customer who cannot be pushed to (REST) finds only the newest place waiting, not a pile
+    assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，大约还要3分钟。请稍等。"]
+
+
+def test_the_update_interval_is_a_setting(demo_db, monkeypatch):
+    from actions.service.core.settings import get_settings
+    from bot.channels.human_lane import place_check_seconds, place_update_seconds
+
+    monkeypatch.setenv("ANXIN_QUEUE_UPDATE_SECONDS", "6")
+    get_settings.cache_clear()
+    assert place_update_seconds() == 6 and place_check_seconds() == 2
+    _agent_online()
+    now = [datetime.utcnow()]
+    notifier = QueueNotifier(clock=lambda: now[0])
+    _ticket_for("short")
+    assert asyncio.run(notifier.tell_changes()) == 0
+    now[0] += timedelta(seconds=7)
+    assert asyncio.run(notifier.tell_changes()) == 1
+
+
+def test_a_customers_message_gets_the_current_place_and_no_stale_one(demo_db):
+    _agent_online()
+    now = [datetime.utcnow()]
+    _ticket_for("ahead"), _ticket_for("stale")
+    notifier = QueueNotifier(clock=lambda: now[0])
+    asyncio.run(notifier.tell_changes())
+    now[0] += timedelta(seconds=61)
+    assert asyncio.run(notifier.tell_changes()) == 2  # an update waits in the outbox for each
+    _, outputs = _relay(["我前面还有几个人"], "stale")
+    assert [m["text"] for m in outputs[0]] == ["ℹ️ 您前面还有1位，大约等6分钟。请不要挂断，也可以继续打字。"]
 
 
 def test_two_notifiers_on_two_servers_tell_each_customer_once(any_db):
@@ -114,6 +148,6 @@ def test_two_notifiers_on_two_servers_tell_each_customer_once(any_db):
     assert take_ticket(first.id, _login("duty", "a long test password").agent.id)
     now[0] += timedelta(seconds=61)
     assert sum(asyncio.run(n.tell_changes()) for n in servers) == 1
-    assert [m["text"] for m in OUTBOX.take("behind")] == ["ℹ️ 马上就到您了，请稍等。"]
-    now[0] += timedelta(seconds=61)  # the holder's lease lapses: the other server takes over, nothing new to say
-    assert sum(asyncio.run(n.tell_changes()) for n in reversed(servers)) == 0
+    assert [m["text"] for m in OUTBOX.take("behind")] == ["ℹ️ 马上就到您了，大约还要3分钟。请稍等。"]
+    now[0] += timedelta(seconds=61)  # the holder's lease lapses: the other server takes over and says it once
+    assert sum(asyncio.run(n.tell_changes()) for n in reversed(servers)) == 1

@@ -137,6 +137,7 @@ def test_a_customer_reaches_a_person_who_sees_everything_and_the_bot_asks_a_rati
     priority = take_and_open(agent, sender)
     assert priority == ("senior" if language == "zh" else "vip")
     assert by_id(agent, "verification").get_attribute("data-verified") == "true"
+    assert not by_id(agent, "identity-form").is_displayed()  # the bot verified them: nothing to check
     policies = [p.get_attribute("data-number") for p in all_css(agent, "#policies li[data-test=policy]")]
     assert ("P2019000001" if language == "zh" else "P2023000005") in policies
     transcript = by_id(agent, "transcript").text
@@ -177,3 +178,39 @@ def test_a_customer_reaches_a_person_who_sees_everything_and_the_bot_asks_a_rati
     assert len(rating) == 5
     rating[0].click()  # the first is 5
     wait_for(lambda: any(("谢谢您的评分" in t or "Thank you for rating" in t) for t in bot_texts(customer)))
+
+
+def test_a_locked_out_customer_is_verified_by_the_agent_in_the_console(servers, customer, agent):
+    """王建国 locked himself out with wrong numbers; the agent asks, checks in the console, hands back."""
+    log_in(agent, servers)
+    open_chat(customer, servers)
+    sender = customer.execute_script("return document.body.dataset.session")
+    customer_says(customer, "我的保单")
+    for attempt in range(3):
+        customer_says(customer, "13800009986")
+        customer_says(customer, f"000{attempt}")
+    wait_for(lambda: any("转人工" in t for t in bot_texts(customer)))
+    by_id(customer, "human").click()
+    wait_for(lambda: any("人工客服" in t for t in bot_texts(customer)))
+
+    take_and_open(agent, sender)
+    assert by_id(agent, "verification").get_attribute("data-verified") == "false"
+    form = by_id(agent, "identity-form")
+    assert form.is_displayed()
+    by_id(agent, "identity-lookup").send_keys("13800000001")
+    by_id(agent, "identity-last4").send_keys("5821")
+    by_id(agent, "identity-birth").send_keys("1950-05-12")
+    by_id(agent, "identity-submit").click()
+    wait_for(lambda: by_id(agent, "verification").get_attribute("data-verified") == "true")
+    assert "verified by agent 王芳" in by_id(agent, "verification").text
+    assert not by_id(agent, "identity-form").is_displayed()
+    assert "5821" not in agent.find_element("tag name", "main").text  # the answers do not stay on the page
+    wait_for(lambda: any("核实您的身份" in t for t in bot_texts(customer, "system")))
+    agent.save_screenshot(str(SCREENSHOTS / "lane-identity-check-console.png"))
+
+    by_id(agent, "handback-button").click()
+    wait_for(lambda: by_id(agent, "ticket-status").get_attribute("data-status") == "handed_back")
+    wait_for(lambda: any("接着为您服务" in t for t in bot_texts(customer)))
+    customer_says(customer, "我的保单")
+    wait_for(lambda: any("P2019000001" in t for t in bot_texts(customer)))
+    assert not any("手机号码" in t for t in bot_texts(customer)[-3:])

@@ -136,3 +136,25 @@ def test_a_cantonese_customer_sees_product_names_in_traditional(servers):
     sender = new_sender()
     reply = verify(servers, sender, "85291234567", "2034", "我想睇下我張保單")
     assert "安心終身壽險" in reply and "安心终身寿险" not in reply
+
+
+@pytest.mark.parametrize("language, phone, last4, report, when, place, happened, bills, read_back", [
+    ("zh-Hans", "13800000001", "5821", "我要报案", "三天前", "郑州市人民医院", "肺炎，住了三天院", "四千二", "医药费：¥4,200"),
+    ("zh-Hant", "13800000001", "5821", "我要報案", "三天前", "馬偕紀念醫院", "肺炎，住院三天", "不清楚", "醫藥費：還不清楚"),
+    ("yue", "85291234567", "2034", "我想報案呀，唔該", "琴日", "伊利沙伯醫院", "跌親隻腳，要留院", "三千蚊", "醫藥費：¥3,000"),
+    ("en", "13800000001", "5821", "I want to report a claim", "3 days ago", "Zhengzhou People's Hospital",
+     "pneumonia, three days in hospital", "I don't know", "Medical bills: not known yet"),
+])
+def test_the_claim_read_back_includes_the_bills_the_customer_gave(servers, language, phone, last4, report, when,
+                                                                  place, happened, bills, read_back):
+    sender = new_sender()
+    verify(servers, sender, phone, last4, report)
+    servers.say(sender, '/inform{"claim_event_type":"hospital"}')
+    servers.say(sender, when)
+    servers.say(sender, place)
+    servers.say(sender, happened)
+    summary = servers.say(sender, bills)
+    said = in_script(summary, language)
+    assert read_back in said and place in said, said
+    assert "/affirm" in payloads(summary)
+    servers.say(sender, "/deny")  # not filed: the other languages report the same stay

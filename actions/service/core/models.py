@@ -288,6 +288,9 @@ class HandoffTicket(InteractionColumns, Base):
     place_told_at = Column(DateTime, nullable=True)
     # The wait the customer was told when queued: past it, each message gets an apology and a call-back offer.
     promised_wait_seconds = Column(Integer, nullable=True)
+    # An agent checked the customer's identity in the console (issue 15): who, and when.
+    verified_by_agent_id = Column(Integer, nullable=True)
+    verified_at = Column(DateTime, nullable=True)
 
 
 class ChangeRecord(Base):

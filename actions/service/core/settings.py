@@ -72,6 +72,11 @@ class Settings:
     service_time_zone: str = "Asia/Shanghai"
     agent_session_hours: float = 8
     agent_idle_minutes: float = 30
+    # A customer waiting for a person hears their place and wait at least this often, changed or not
+    # (bot/channels/human_lane.py's QueueNotifier; issue 15: no silence while waiting).
+    queue_update_seconds: float = 60
+    # Identity checks an agent may record in the console for one ticket before it refuses more.
+    max_agent_identity_checks: int = 3
     # Who may reach the servers (issue 12). The action server answers only Rasa: loopback unless a
     # cluster names a private address, and only calls carrying action_secret (bot/endpoints.yml sends it).
     action_host: str = "127.0.0.1"
@@ -202,6 +207,8 @@ def get_settings() -> Settings:
         service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
         agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
         agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
+        queue_update_seconds=max(1.0, _float_or("ANXIN_QUEUE_UPDATE_SECONDS", 60)),
+        max_agent_identity_checks=int(_float_or("ANXIN_AGENT_IDENTITY_CHECKS", 3)),
         action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
         action_port=action_port,
         action_server_url=os.environ.get("ACTION_SERVER_URL", f"http://127.0.0.1:{action_port}/webhook"),

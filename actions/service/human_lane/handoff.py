@@ -43,7 +43,7 @@ from typing import Dict, Iterable, List, Optional, Protocol, Sequence, Tuple, Un
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import aliased, defer
 
 from actions.service.constants import LANGUAGES
 from actions.service.customers.identity import age_on, is_senior
@@ -104,6 +104,7 @@ class TicketView:
     taken_at: Optional[datetime] = None
     resolved_at: Optional[datetime] = None
     promised_wait_seconds: Optional[int] = None  # what the customer was told when queued
+    verified_by: str = ""  # the agent who checked the customer's identity in the console, if one did
 
 
 @dataclass(frozen=True)
@@ -261,7 +262,7 @@ def mask_name(name: str) -> str:
 
 
 def _view(ticket: HandoffTicket, name: Optional[str], name_en: Optional[str], agent_name: Optional[str],
-          last_message_at: Optional[datetime], now: datetime) -> TicketView:
+          last_message_at: Optional[datetime], now: datetime, verifier_name: Optional[str] = None) -> TicketView:
     waited_until = ticket.taken_at or (ticket.resolved_at if ticket.status not in OPEN else None) or now
     first_reply_due = ticket.created_at + FIRST_RESPONSE_SLA
     breached = (ticket.first_response_at > first_reply_due if ticket.first_response_at is not None
@@ -276,14 +277,17 @@ def _view(ticket: HandoffTicket, name: Optional[str], name_en: Optional[str], ag
         first_response_at=ticket.first_response_at, sla_breached=bool(breached), summary=ticket.summary or "",
         last_message_at=last_message_at, reason=ticket.reason or "", intent=ticket.intent or "",
         taken_at=ticket.taken_at, resolved_at=ticket.resolved_at, promised_wait_seconds=ticket.promised_wait_seconds,
+        verified_by=verifier_name or "",
     )
 
 
 def _ticket_rows(session, *conditions):
-    return (session.query(HandoffTicket, Customer.name, Customer.name_en, Agent.display_name)
+    verifier = aliased(Agent)
+    return (session.query(HandoffTicket, Customer.name, Customer.name_en, Agent.display_name, verifier.display_name)
             .options(defer(HandoffTicket.transcript))  # long, and only ticket_detail shows it
             .outerjoin(Customer, Customer.id == HandoffTicket.customer_id)
             .outerjoin(Agent, Agent.id == HandoffTicket.agent_id)
+            .outerjoin(verifier, verifier.id == HandoffTicket.verified_by_agent_id)
             .filter(*conditions).all())
 
 
@@ -306,8 +310,8 @@ def queue(language: Union[None, str, Sequence[str]] = None, now: Optional[dateti
     with session_scope() as session:
         rows = _ticket_rows(session, condition)
         last = _last_message_times(session, condition)
-    views = [_view(ticket, name, name_en, agent, last.get(ticket.id), now)
-             for ticket, name, name_en, agent in rows
+    views = [_view(ticket, name, name_en, agent, last.get(ticket.id), now, verifier)
+             for ticket, name, name_en, agent, verifier in rows
              if skills is None or serves(skills, ticket.language or "")]
     waiting = sorted((v for v in views if v.status == WAITING),
                      key=lambda v: _queue_key(v.priority, v.created_at, v.id))
@@ -350,8 +354,8 @@ def get_ticket(ticket_id: int, now: Optional[datetime] = None) -> Optional[Ticke
         last = _last_message_times(session, HandoffTicket.id == ticket_id)
     if not rows:
         return None
-    ticket, name, name_en, agent = rows[0]
-    return _view(ticket, name, name_en, agent, last.get(ticket.id), now)
+    ticket, name, name_en, agent, verifier = rows[0]
+    return _view(ticket, name, name_en, agent, last.get(ticket.id), now, verifier)
 
 
 def _average_handling_seconds(session) -> float:
@@ -384,10 +388,11 @@ def queue_positions(now: Optional[datetime] = None) -> Dict[int, Tuple[int, int]
 
 
 def claim_place_updates(every: timedelta, now: Optional[datetime] = None) -> List[Tuple[TicketView, int, int]]:
-    """Waiting tickets whose customer should hear their new place now, as (ticket, position, wait seconds).
+    """Waiting tickets whose customer should hear their place now, as (ticket, position, wait seconds).
 
-    Due: the place changed since the customer was last told and that was at least `every` ago. A
-    ticket never told before is only noted (the bot told the first place at handoff). Each update is
+    Due: the customer was last told at least `every` ago, whether the place changed or not (a
+    customer left in silence feels forgotten; the wait estimate is new each time). A ticket never
+    told before is only noted (the bot told the first place at handoff). Each update is
     claimed by a conditional UPDATE before it is returned, so of two notifiers on two servers only one
     gets it: a customer hears one update, not two.
     """
@@ -397,18 +402,21 @@ def claim_place_updates(every: timedelta, now: Optional[datetime] = None) -> Lis
         return []
     due_ids = []
     with session_scope() as session:
-        rows = (session.query(HandoffTicket.id, HandoffTicket.place_told, HandoffTicket.place_told_at)
+        rows = (session.query(HandoffTicket.id, HandoffTicket.place_told, HandoffTicket.place_told_at,
+                              HandoffTicket.created_at)
                 .filter(HandoffTicket.id.in_(places), HandoffTicket.status == WAITING).all())
-        for ticket_id, told, told_at in rows:
+        for ticket_id, told, told_at, queued_at in rows:
             position = places[ticket_id][0]
             first_sight = told is None or told_at is None
-            if not first_sight and (position == told or now - told_at < every):
+            if not first_sight and now - told_at < every:
                 continue
             claimed = session.execute(
                 update(HandoffTicket)
                 .where(HandoffTicket.id == ticket_id,
                        HandoffTicket.place_told_at.is_(None) if told_at is None else HandoffTicket.place_told_at == told_at)
-                .values(place_told=position, place_told_at=now).execution_options(synchronize_session=False))
+                # first sight: the place was told at handoff, so the next update is due an interval after it
+                .values(place_told=position, place_told_at=min(now, queued_at) if first_sight else now)
+                .execution_options(synchronize_session=False))
             if claimed.rowcount == 1 and not first_sight:
                 due_ids.append(ticket_id)
     due = []

@@ -18,9 +18,25 @@ from actions.service.core.models import LaneOutbox
 KEEP = 50  # a customer who never comes back does not grow the table without end
 
 
+def kind_of(message: Dict[str, Any]) -> str:
+    """What sort of notice a message is (its metadata's `kind`: the queue's place updates), or ""."""
+    metadata = message.get("metadata")
+    return str(metadata.get("kind") or "") if isinstance(metadata, dict) else ""
+
+
 def put(sender_id: str, message: Dict[str, Any], now: Optional[datetime] = None) -> None:
-    """Keep one message for the sender's next answer (only their newest KEEP are kept)."""
+    """Keep one message for the sender's next answer (only their newest KEEP are kept).
+
+    A message of a kind (a place in the queue) replaces the sender's older one of that kind still
+    waiting: a customer back after ten minutes hears where they are now, not ten old places.
+    """
+    kind = kind_of(message)
     with session_scope() as session:
+        if kind:
+            older = [row_id for row_id, text in session.query(LaneOutbox.id, LaneOutbox.message)
+                     .filter(LaneOutbox.sender_id == sender_id).all() if kind_of(json.loads(text)) == kind]
+            if older:
+                session.execute(delete(LaneOutbox).where(LaneOutbox.id.in_(older)))
         session.add(LaneOutbox(sender_id=sender_id, message=json.dumps(message, ensure_ascii=False),
                                created_at=now or datetime.utcnow()))
         session.flush()

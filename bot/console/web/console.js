@@ -18,7 +18,9 @@
  *                #verification[data-verified=true|false], #policies > li[data-test=policy][data-number],
  *                #claims > li[data-test=claim][data-reference], #take-button, #resolve-button,
  *                #handback-button, #reply-form, #reply-text, #reply-send,
- *                #canned-replies > button[data-test=canned-reply], #note-form, #note-text, #note-send
+ *                #canned-replies > button[data-test=canned-reply], #note-form, #note-text, #note-send,
+ *                #identity-form (shown on the agent's own unverified ticket), #identity-lookup,
+ *                #identity-last4, #identity-birth, #identity-submit
  * Every POST carries X-Anxin-Console: 1 (the server refuses POSTs without it).
  */
 (function () {
@@ -271,7 +273,7 @@
   /* ---------------- conversation ---------------- */
   function ticketPage() {
     var id = Number(window.location.pathname.split("/").pop());
-    var me = null, ticket = null, lastId = 0, seen = {};
+    var me = null, ticket = null, lastId = 0, seen = {}, verified = false;
 
     function line(entry, fromBot) {
       var author = entry.author || "system";
@@ -314,6 +316,7 @@
       $("reply-form").hidden = !mine;
       $("resolve-button").hidden = !(open && (mine || (me && me.role === "supervisor")));
       $("handback-button").hidden = $("resolve-button").hidden;
+      $("identity-form").hidden = !mine || verified || !!view.verified_by;
       tick();
     }
 
@@ -340,9 +343,11 @@
     function showCustomer(data) {
       var v = data.verification;
       var verification = $("verification");
+      verified = !!v.verified;
       verification.setAttribute("data-verified", String(v.verified));
       definitions(verification, [
-        ["已验证 Verified", v.verified ? "是 Yes ✓" : "否 No ✗", "verified"],
+        ["已验证 Verified", v.verified ? "是 Yes ✓" + (v.verified_by_label ? " · " + v.verified_by_label : "") : "否 No ✗",
+         "verified"],
         ["姓名 Name", [v.customer_name, v.customer_name_en].filter(function (name, i, all) {
           return name && all.indexOf(name) === i; }).join(" / ") || "—", "customer_name"],
         ["年龄 Age", v.age === null || v.age === undefined ? "—" : String(v.age), "age"],
@@ -443,6 +448,21 @@
       var text = $("note-text").value.trim();
       if (!text) return;
       post("note", { text: text }, "备注已保存 Note saved").then(function (result) { if (result.ok) $("note-text").value = ""; });
+    });
+    $("identity-form").addEventListener("submit", function (event) {
+      event.preventDefault();
+      var answers = { lookup: $("identity-lookup").value.trim(), id_last4: $("identity-last4").value.trim(),
+                      birth_date: $("identity-birth").value.trim() };
+      $("identity-submit").disabled = true;
+      post("verify", answers).then(function (result) {
+        $("identity-submit").disabled = false;
+        $("identity-last4").value = "";  /* the answers never stay on the page */
+        $("identity-birth").value = "";
+        if (!result.ok) return;
+        $("identity-lookup").value = "";
+        say(result.message);
+        load();  /* the customer, the policies and "verified by" */
+      });
     });
     $("resolve-button").addEventListener("click", function () {
       post("resolve", {}, "已解决，机器人会请客户评分 Resolved: the bot asks for a rating");

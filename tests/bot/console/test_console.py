@@ -21,7 +21,7 @@ PAGES = ["/", "/queue", "/ticket/1"]
 API_GETS = ["/api/me", "/api/queue", "/api/tickets/1", "/api/tickets/1/messages", "/api/agents", "/api/audit",
             "/api/events", "/api/events?ticket=1"]
 API_POSTS = ["/logout", "/api/tickets/1/take", "/api/tickets/1/reply", "/api/tickets/1/note",
-             "/api/tickets/1/resolve", "/api/tickets/1/handback"]
+             "/api/tickets/1/resolve", "/api/tickets/1/handback", "/api/tickets/1/verify"]
 
 
 @pytest.fixture(scope="module")
