@@ -34,6 +34,7 @@ from sanic import Blueprint
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
+from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import in_language
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
@@ -296,10 +297,8 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
         await flush()
 
 
-PLACE_UPDATE_SECONDS = 60  # the issue: at most one queue update a minute
-PLACE_CHECK_SECONDS = 15
 NOTIFIER_LEASE = "queue_place_notifier"
-NOTIFIER_LEASE_SECONDS = 3 * PLACE_CHECK_SECONDS  # a dead holder's server is replaced within a minute
+LEASE_CHECKS = 3  # the lease outlasts this many checks: a dead holder's server is replaced within a minute
 
 
 def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
@@ -317,13 +316,18 @@ class QueueNotifier:
     """
 
     def __init__(self, clock: Callable[[], datetime] = datetime.utcnow, holder: str = "") -> None:
+        settings = get_settings()
         self.clock = clock
         self.holder = holder or holder_name()
+        # the issue: at most one queue update a minute (ANXIN_QUEUE_UPDATE_SECONDS, shorter in tests)
+        self.every = timedelta(seconds=settings.queue_update_seconds)
+        self.check_seconds = settings.queue_check_seconds
 
     async def tell_changes(self) -> int:
-        if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, NOTIFIER_LEASE_SECONDS, self.clock()):
+        lease_seconds = LEASE_CHECKS * self.check_seconds
+        if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, lease_seconds, self.clock()):
             return 0
-        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=PLACE_UPDATE_SECONDS), self.clock())
+        due = await asyncio.to_thread(claim_place_updates, self.every, self.clock())
         for ticket, position, wait in due:
             text = place_in_queue_text(ticket.language, position, wait)
             await send_to_customer(ticket.sender_id, ticket.channel, LaneMessage(text, SYSTEM, "", ticket.language))
@@ -332,7 +336,7 @@ class QueueNotifier:
     async def run_forever(self) -> None:
         try:
             while True:
-                await asyncio.sleep(PLACE_CHECK_SECONDS)
+                await asyncio.sleep(self.check_seconds)
                 try:
                     await self.tell_changes()
                 except Exception:  # a database hiccup must not end the updates for everyone

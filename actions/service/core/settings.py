@@ -159,6 +159,10 @@ class Settings:
     event_broker_url: str = ""  # amqp://user:password@host:5672/vhost -> Rasa's Pika event broker
     event_queue: str = "anxin_events"  # the durable RabbitMQ queue every conversation event goes to
     sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
+    # Waiting customers hear a new place in the queue at most once per update interval; every Rasa
+    # server's notifier looks every check interval (only the lease holder works). Shorter in tests.
+    queue_update_seconds: float = 60
+    queue_check_seconds: float = 15
     # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
     tracker_store_url: str = ""
     # The urgent-contact number the customer is told everywhere (replies, web page, invoices, reminders).
@@ -231,4 +235,6 @@ def get_settings() -> Settings:
         event_broker_url=os.environ.get("ANXIN_EVENT_BROKER_URL", "").strip(),
         event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
         sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
+        queue_update_seconds=float(os.environ.get("ANXIN_QUEUE_UPDATE_SECONDS", "60")),
+        queue_check_seconds=float(os.environ.get("ANXIN_QUEUE_CHECK_SECONDS", "15")),
     )
