@@ -41,6 +41,7 @@ def spoken_reply_env(workdir: Path) -> Dict[str, str]:
     """Voice replies in workdir: edge-tts is unreachable in tests, so espeak-ng speaks after 1.5 s."""
     return {"ANXIN_TTS_EDGE_TIMEOUT": "1.5", "ANXIN_TTS_CACHE": str(workdir / "tts"),
             "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}
+ACTIONS, RASA = 0, 1  # a Servers pair's processes, in this order
 
 
 def free_port() -> int:
@@ -123,16 +124,7 @@ class Servers:
             raise RuntimeError(f"ports already in use: {busy}")
         subprocess.run([sys.executable, "-m", "actions.service.seed"], env=self.env, cwd=ROOT, check=True,
                        capture_output=True)
-        log_actions = open(self.workdir / "actions.log", "ab")
-        log_rasa = open(self.workdir / "rasa.log", "ab")
-        self.processes = [
-            subprocess.Popen([sys.executable, "-m", "actions.server"], env=self.env, cwd=ROOT,
-                             stdout=log_actions, stderr=subprocess.STDOUT),
-            subprocess.Popen([sys.executable, "-m", "bot.serve", "--model", str(MODEL), "--endpoints",
-                              "bot/endpoints.yml", "--credentials", "bot/credentials.yml", "--port",
-                              str(self.rasa_port), "--enable-api"],
-                             env=self.env, cwd=ROOT, stdout=log_rasa, stderr=subprocess.STDOUT),
-        ]
+        self.processes = [self.spawn(ACTIONS), self.spawn(RASA)]
         deadline = time.time() + timeout
         while time.time() < deadline:
             if any(p.poll() is not None for p in self.processes):
@@ -148,6 +140,17 @@ class Servers:
         self.stop()
         logs = (self.workdir / "rasa.log").read_text(errors="replace")[-3000:]
         raise RuntimeError(f"servers did not start:\n{logs}")
+
+    def spawn(self, which: int) -> subprocess.Popen:
+        """Start the action server (ACTIONS) or the Rasa server (RASA) of this pair, logging to its file;
+        also how a test restarts one it killed (`processes[which] = spawn(which)`)."""
+        log_name, command = (("actions.log", ["-m", "actions.server"]) if which == ACTIONS else
+                             ("rasa.log", ["-m", "bot.serve", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
+                                           "--credentials", "bot/credentials.yml", "--port", str(self.rasa_port),
+                                           "--enable-api"]))
+        with open(self.workdir / log_name, "ab") as log:
+            return subprocess.Popen([sys.executable, *command], env=self.env, cwd=ROOT, stdout=log,
+                                    stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
         for process in self.processes:

@@ -34,6 +34,7 @@ from sanic import Blueprint
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, OutputChannel, UserMessage
 from rasa.shared.core.events import ActionExecuted, ConversationResumed
 
+from actions.service.core.settings import get_settings
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import in_language
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
@@ -304,8 +305,8 @@ async def resume_bot(agent: Any, sender_id: str, channel: str, rate: bool = True
         await flush()
 
 
-PLACE_CHECK_SECONDS = 15  # how often the notifier looks; the interval itself is a setting
 NOTIFIER_LEASE = "queue_place_notifier"
+LEASE_CHECKS = 3  # the lease outlasts this many checks: a dead holder's server is replaced within an interval
 
 
 def place_update_seconds() -> float:
@@ -314,8 +315,8 @@ def place_update_seconds() -> float:
 
 
 def place_check_seconds() -> float:
-    """Look a few times per interval, so an update is never much later than promised."""
-    return min(PLACE_CHECK_SECONDS, place_update_seconds() / 3)
+    """How often every server's notifier looks (only the lease holder works): a few times per interval."""
+    return get_settings().queue_check_seconds
 
 
 def place_in_queue_text(language: str, position: int, wait_seconds: float) -> str:
@@ -338,7 +339,7 @@ class QueueNotifier:
         self.holder = holder or holder_name()
 
     async def tell_changes(self) -> int:
-        lease_seconds = 3 * place_check_seconds()  # a dead holder's server is replaced within an interval
+        lease_seconds = LEASE_CHECKS * place_check_seconds()
         if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, lease_seconds, self.clock()):
             return 0
         due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=place_update_seconds()), self.clock())

@@ -171,6 +171,9 @@ class Settings:
     event_broker_url: str = ""  # amqp://user:password@host:5672/vhost -> Rasa's Pika event broker
     event_queue: str = "anxin_events"  # the durable RabbitMQ queue every conversation event goes to
     sanic_workers: int = 1  # Rasa's SANIC_WORKERS: more than 1 only with a Redis lock store
+    # Every Rasa server's queue notifier looks this often (only the lease holder works); by default a
+    # third of queue_update_seconds, at most 15 s, so an update is never much later than promised.
+    queue_check_seconds: float = 15
     # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
     tracker_store_url: str = ""
     # The urgent-contact number the customer is told everywhere (replies, web page, invoices, reminders).
@@ -198,6 +201,7 @@ def get_settings() -> Settings:
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'anxin.db'}"
     rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
     action_port = int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT))
+    queue_update_seconds = max(1.0, _float_or("ANXIN_QUEUE_UPDATE_SECONDS", 60))
     return Settings(
         database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
         public_url=os.environ.get("ANXIN_PUBLIC_URL", f"http://localhost:{rasa_port}").rstrip("/"),
@@ -207,7 +211,7 @@ def get_settings() -> Settings:
         service_time_zone=os.environ.get("ANXIN_SERVICE_TIME_ZONE", "Asia/Shanghai"),
         agent_session_hours=float(os.environ.get("ANXIN_AGENT_SESSION_HOURS", "8")),
         agent_idle_minutes=float(os.environ.get("ANXIN_AGENT_IDLE_MINUTES", "30")),
-        queue_update_seconds=max(1.0, _float_or("ANXIN_QUEUE_UPDATE_SECONDS", 60)),
+        queue_update_seconds=queue_update_seconds,
         max_agent_identity_checks=int(_float_or("ANXIN_AGENT_IDENTITY_CHECKS", 3)),
         action_host=os.environ.get("ACTION_HOST", "127.0.0.1"),
         action_port=action_port,
@@ -264,6 +268,7 @@ def get_settings() -> Settings:
         event_broker_url=os.environ.get("ANXIN_EVENT_BROKER_URL", "").strip(),
         event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
         sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
+        queue_check_seconds=_float_or("ANXIN_QUEUE_CHECK_SECONDS", min(15.0, queue_update_seconds / 3)),
     )
 
 
