@@ -8,7 +8,7 @@ Forms still work: within a turn the actions read the values from the tracker in 
 identity check clears `id_last4` itself; only what outlives the turn is redacted.
 
 A turn's save costs the same however long the conversation is (issue 14): only the events not
-stored yet are redacted and written, and the write runs on a worker thread, so the server's event
+stored yet are redacted and written, and reads and writes run on a worker thread, so the server's event
 loop answers other customers meanwhile. On the embedded SQLite default, connections are pooled and
 the database is in WAL mode: a commit appends to the log instead of rewriting a rollback journal
 (24 ms of synchronous disk flushes per turn on this machine's disk before, 7 ms after). Every commit
@@ -20,7 +20,7 @@ import asyncio
 import copy
 import json
 from collections import deque
-from typing import Any, Iterable, Iterator, List, Optional
+from typing import Any, Iterable, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 from sqlalchemy.orm import sessionmaker
@@ -53,6 +53,18 @@ class RedactingSQLTrackerStore(SQLTrackerStore):
         new_events = await asyncio.to_thread(self._store_new_events, tracker)
         if self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """SQLTrackerStore._retrieve, with the query on a worker thread (the event loop serves others meanwhile)."""
+        events = await asyncio.to_thread(self._stored_events, sender_id, fetch_events_from_all_sessions)
+        if self.domain and events:
+            return DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        return None
+
+    def _stored_events(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> List[dict]:
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id, fetch_events_from_all_sessions).all()
+            return [json.loads(row.data) for row in rows]
 
     def _store_new_events(self, tracker: DialogueStateTracker) -> List[Event]:
         """SQLTrackerStore.save's writing part, redacting only what it writes; returns what it wrote."""
