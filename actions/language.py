@@ -8,26 +8,22 @@ from rasa_sdk.events import ActionExecuted, EventType, SessionStarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.reminders import show_notices_of_linked_sender
-from actions.service.language import language_for_turn
-
-EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "  # rasa.shared.constants, not importable from rasa-sdk
+from actions.service.language import language_slot_update
 
 
 class ActionDetectLanguage(Action):
-    """Custom slot mapping run by action_extract_slots after every user message."""
+    """Custom slot mapping of the language slot, for a Rasa started without bot.serve.
+
+    bot.serve answers this mapping inside Rasa (bot/language_slot.py) with the same function, so a
+    turn makes no round trip for it; `rasa shell` or `rasa test` still reach this action.
+    """
 
     def name(self) -> Text:
         return "action_detect_language"
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[EventType]:
-        text = tracker.latest_message.get("text") or ""
-        # A button payload, or Rasa's "EXTERNAL: <intent>" for trigger_intent (pushes, reminders),
-        # says nothing about the customer's language.
-        if text.startswith("/") or text.startswith(EXTERNAL_MESSAGE_PREFIX):
-            return []
-        current = tracker.get_slot("language")
-        language = language_for_turn(text, current)
-        return [SlotSet("language", language)] if language != current else []
+        language = language_slot_update(tracker.latest_message.get("text") or "", tracker.get_slot("language"))
+        return [SlotSet("language", language)] if language is not None else []
 
 
 class ActionSessionStart(Action):

@@ -11,8 +11,10 @@ For many servers (issue 14) the lock store and the event broker come from settin
 (ANXIN_LOCK_STORE_URL -> Rasa's RedisLockStore, ANXIN_EVENT_BROKER_URL -> Rasa's Pika event broker
 and its durable queue), laid over bot/endpoints.yml when Rasa reads it, so no URL or password is
 written to a file; unset, bot/endpoints.yml's embedded defaults stay. Before Rasa starts, it also
-installs the cheap check of action server answers (bot/action_response.py) and the quicker load of
-the NLU classifiers (bot/model_loading.py).
+installs the cheap check of action server answers (bot/action_response.py), the quicker load of
+the NLU classifiers (bot/model_loading.py), TEDPolicy's memory of the states it has answered
+(bot/ted_cache.py) and the language slot's mapping answered without a round trip
+(bot/language_slot.py).
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ from sanic import Sanic
 from sanic_cors import CORS
 
 from actions.service.core.settings import Settings, get_settings
-from bot import action_response, model_loading
+from bot import action_response, language_slot, model_loading, ted_cache
 
 _rasa_run = rasa.cli.run.run
 _read_endpoints = AvailableEndpoints.read_endpoints.__func__  # type: ignore[attr-defined]
@@ -121,6 +123,8 @@ def main(argv: List[str]) -> None:
     lock_store_endpoint(settings), event_broker_endpoint(settings)  # a mistyped URL stops the start here
     action_response.install()
     model_loading.install()
+    ted_cache.install()
+    language_slot.install()
     AvailableEndpoints.read_endpoints = classmethod(read_endpoints_with_settings)  # type: ignore[assignment]
     rasa.cli.run.run = _run_with_settings  # read when rasa's parser is built, inside main()
     rasa.server.configure_cors = configure_cors_outside_console  # read when the app is created

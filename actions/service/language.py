@@ -1,7 +1,8 @@
 """Which language a customer writes in, which one they ask for, and which one the bot answers in.
 
 The one place that decides the customer's language: every channel, action and the voice gateway ask
-here (conversation_language, customer_language, text_language, language_for_turn). Plain Python, no Rasa.
+here (conversation_language, customer_language, text_language, language_for_turn, language_slot_update).
+Plain Python, no Rasa.
 
 Languages: zh-Hans (Simplified), zh-Hant (Traditional), yue (written Cantonese), en.
 """
@@ -136,6 +137,22 @@ def language_for_turn(text: str, current: Optional[str]) -> str:
     if detected is None or (detected == "zh-Hant" and current == "yue"):
         return current
     return detected
+
+
+EXTERNAL_MESSAGE_PREFIX = "EXTERNAL: "  # Rasa's text for trigger_intent (rasa.shared.constants)
+
+
+def language_slot_update(text: str, current: Optional[str]) -> Optional[str]:
+    """The language slot's new value after a user message, or None when it stays as it is.
+
+    A button payload ("/intent"), or Rasa's "EXTERNAL: <intent>" for trigger_intent (pushes,
+    reminders), says nothing about the customer's language.
+    """
+    text = text or ""
+    if text.startswith("/") or text.startswith(EXTERNAL_MESSAGE_PREFIX):
+        return None
+    language = language_for_turn(text, current)
+    return language if language != current else None
 
 
 # --- the customer's language, whatever the channel ---------------------------------------------

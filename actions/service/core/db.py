@@ -9,6 +9,7 @@ from typing import Iterator, Optional
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from actions.service.core.models import Base
 from actions.service.core.settings import get_settings
@@ -17,7 +18,9 @@ from actions.service.core.settings import get_settings
 def _make_engine(url: str) -> Engine:
     if url.startswith("sqlite:///"):
         Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True, connect_args={"check_same_thread": False})
+        # Pooled: SQLAlchemy 1.4 would open (and set the pragmas on) a new connection for every
+        # session, twice per turn in the Rasa server alone (issue 14).
+        engine = create_engine(url, future=True, poolclass=QueuePool, connect_args={"check_same_thread": False})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # WAL: readers never block the writer
