@@ -42,8 +42,32 @@ def predicted_label(parse: dict) -> str:
     return intent
 
 
-def _label_of(ranked: dict, parse: dict) -> str:
-    return predicted_label({"intent": ranked, "response_selector": parse.get("response_selector")})
+def _offered_meanings(parse: dict, labelled: frozenset):
+    """The two meanings the which-meaning question would offer for this parse, or None.
+
+    Exactly the action's rule (actions/disambiguation.py): the fallback came from two close intents,
+    and both meanings have an `utter_meaning_*` label (else the bot asks to rephrase instead).
+    """
+    from actions.disambiguation import close_meanings
+
+    meanings = close_meanings(parse)
+    if not meanings or not all(m.replace("/", "_") in labelled for m in meanings):
+        return None
+    return meanings
+
+
+def labelled_meanings() -> frozenset:
+    """'pay_premium', 'faq_grace_period', ...: the meanings the domain has a button label for."""
+    from rasa.shared.core.domain import Domain
+
+    prefix = "utter_meaning_"
+    domain = Domain.load(str(TESTS.parent / "bot" / "domain"))
+    return frozenset(name[len(prefix):] for name in domain.responses if name.startswith(prefix))
+
+
+def percentile(values: List[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, int(round(share * len(ordered))) - 1))] if ordered else 0.0
 
 
 @dataclass
@@ -55,6 +79,16 @@ class Evaluation:
     ambiguous: Dict[str, float] = field(default_factory=dict)  # share of turns that ask which meaning
     right_after_question: float = 1.0  # of those, the share whose two offered meanings hold the right one
     parse_ms: List[float] = field(default_factory=list)
+    asked: int = 0  # turns that would ask which meaning
+    accuracy_after_question: Dict[str, float] = field(default_factory=dict)  # a question offering the right one counts
+
+    @property
+    def parse_p50(self) -> float:
+        return percentile(self.parse_ms, 0.5)
+
+    @property
+    def parse_p95(self) -> float:
+        return percentile(self.parse_ms, 0.95)
 
     def __iter__(self):  # (accuracy, errors) as before
         return iter((self.accuracy, self.errors))
@@ -62,7 +96,8 @@ class Evaluation:
 
 async def _evaluate(agent, split: Path = GATE) -> Evaluation:
     correct, total, asked, errors, timings = defaultdict(int), defaultdict(int), defaultdict(int), [], []
-    answerable = 0
+    answerable, resolved = 0, defaultdict(int)
+    labelled = labelled_meanings()
     for language, examples in heldout_examples(split).items():
         for text, expected in examples:
             started = time.perf_counter()
@@ -70,19 +105,26 @@ async def _evaluate(agent, split: Path = GATE) -> Evaluation:
             timings.append((time.perf_counter() - started) * 1000)
             got = predicted_label(parse)
             total[language] += 1
-            ranking = parse.get("intent_ranking") or []
-            if got == FALLBACK and len(ranking) >= 3 and ranking[1]["confidence"] >= ranking[0]["confidence"]:
-                asked[language] += 1  # the bot would ask which of the next two the customer meant
-                answerable += expected in (_label_of(ranking[1], parse), _label_of(ranking[2], parse))
+            offered = _offered_meanings(parse, labelled) if got == FALLBACK else None
+            if offered:
+                asked[language] += 1  # the bot would ask which of the two the customer meant
+                answerable += expected in offered
+                resolved[language] += expected in offered
             if got == expected:
                 correct[language] += 1
+                resolved[language] += 1
             else:
-                errors.append((language, text, expected, got))
+                errors.append((language, text, expected, got + (f" (asks: {' / '.join(offered)})" if offered else "")))
+    everything = max(1, sum(total.values()))
     accuracy = {language: correct[language] / total[language] for language in total}
-    accuracy["all"] = sum(correct.values()) / max(1, sum(total.values()))
+    accuracy["all"] = sum(correct.values()) / everything
     ambiguous = {language: asked[language] / total[language] for language in total}
-    ambiguous["all"] = sum(asked.values()) / max(1, sum(total.values()))
-    return Evaluation(accuracy, errors, ambiguous, answerable / max(1, sum(asked.values())), timings)
+    ambiguous["all"] = sum(asked.values()) / everything
+    after = {language: resolved[language] / total[language] for language in total}
+    after["all"] = sum(resolved.values()) / everything
+    asked_turns = sum(asked.values())
+    return Evaluation(accuracy, errors, ambiguous, answerable / asked_turns if asked_turns else 1.0, timings,
+                      asked_turns, after)
 
 
 def load_agent(model_path: str):
@@ -100,21 +142,28 @@ def evaluate(model_path: str, split: Path = GATE, agent=None) -> Evaluation:
 
 
 def summary(name: str, evaluation: Evaluation) -> str:
-    times = sorted(evaluation.parse_ms)
-    return (f"{name}: " + ", ".join(f"{k} {v:.1%}" for k, v in evaluation.accuracy.items())
-            + f"; ambiguity question on {evaluation.ambiguous.get('all', 0):.1%} of turns, right meaning offered"
-              f" {evaluation.right_after_question:.0%}; parse p50 {statistics.median(times):.1f} ms,"
-              f" mean {statistics.mean(times):.1f} ms")
+    e = evaluation
+    offered = (f"right meaning among the two offered {e.right_after_question:.0%} ({e.asked} asked)" if e.asked
+               else "never asked")
+    return (f"{name}: " + ", ".join(f"{k} {v:.1%}" for k, v in e.accuracy.items())
+            + f"\n  which-meaning question on {e.ambiguous.get('all', 0):.1%} of turns ("
+            + ", ".join(f"{k} {v:.1%}" for k, v in e.ambiguous.items() if k != "all") + f"), {offered};"
+            + " right after one question: " + ", ".join(f"{k} {v:.1%}" for k, v in e.accuracy_after_question.items())
+            + f"\n  NLU parse per message over {len(e.parse_ms)} messages: p50 {e.parse_p50:.1f} ms,"
+              f" p95 {e.parse_p95:.1f} ms, mean {statistics.mean(e.parse_ms):.1f} ms")
 
 
 def language_table(evaluations: Dict[str, Evaluation]) -> str:
     """A Markdown table: accuracy and ambiguity-question rate per language, for each split."""
     languages = sorted({k for e in evaluations.values() for k in e.accuracy} - {"all"}) + ["all"]
-    lines = ["| split | " + " | ".join(languages) + " | asked which meaning | parse p50 |",
-             "| --- |" + " --- |" * (len(languages) + 2)]
+    lines = ["| split | " + " | ".join(languages)
+             + " | asked which meaning | right meaning offered | parse p50 | parse p95 |",
+             "| --- |" + " --- |" * (len(languages) + 4)]
     for name, e in evaluations.items():
         lines.append(f"| {name} | " + " | ".join(f"{e.accuracy[k]:.1%}" for k in languages)
-                     + f" | {e.ambiguous.get('all', 0):.1%} | {statistics.median(e.parse_ms):.1f} ms |")
+                     + f" | {e.ambiguous.get('all', 0):.1%} | "
+                     + (f"{e.right_after_question:.0%} of {e.asked}" if e.asked else "never asked")
+                     + f" | {e.parse_p50:.1f} ms | {e.parse_p95:.1f} ms |")
     return "\n".join(lines) + "\n"
 
 
