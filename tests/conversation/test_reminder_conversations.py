@@ -1,5 +1,6 @@
 """Premium reminders through the REST channel of running servers: set up, changed and turned off in
 conversation (each language), and a reminder waiting as a web notice shown after verification."""
+import re
 import subprocess
 import sys
 import uuid
@@ -33,12 +34,14 @@ def test_reminder_waiting_as_a_notice_is_shown_once_after_verification(servers):
 def test_simplified_chinese_lead_days_are_set_after_verification(servers):
     reply = verify(servers, new_sender(), "13800000001", "5821", "到期前提前三天提醒我")
     assert "30、7、3和1天" in reply and "/webhooks/documents/" in reply
+    assert re.search(r"下次交费：.*P20\d{8}.*\d{4}年\d{1,2}月\d{1,2}日", reply)  # the date the reminders are about
 
 
 def test_english_remind_me_a_week_and_five_days_before(servers):
     sender = new_sender()
     reply = verify(servers, sender, "13700000003", "7788", "remind me 5 days before the due date")
     assert "30, 7, 5 and 1 days before" in reply and "9 pm and 8 am" in reply
+    assert re.search(r"Next payment: .*P2023000005.* on \d{1,2} [A-Z][a-z]{2} \d{4}", reply)
 
 
 def test_traditional_chinese_telegram_only_explains_how_to_link(servers):
