@@ -44,7 +44,7 @@ from actions.service.human_lane import outbox
 from actions.service.human_lane.callback_times import is_callback_choice
 from actions.service.human_lane.handoff import active_ticket_for_sender, claim_place_updates, handoff_backend
 
-from bot.channels.waiting_replies import reply_while_waiting
+from bot.channels.waiting_replies import regular_update, reply_while_waiting
 
 logger = logging.getLogger(__name__)
 
@@ -342,11 +342,13 @@ class QueueNotifier:
         lease_seconds = LEASE_CHECKS * place_check_seconds()
         if not await asyncio.to_thread(hold_lease, NOTIFIER_LEASE, self.holder, lease_seconds, self.clock()):
             return 0
-        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=place_update_seconds()), self.clock())
+        every = place_update_seconds()
+        due = await asyncio.to_thread(claim_place_updates, timedelta(seconds=every), self.clock())
         for ticket, position, wait in due:
-            text = place_in_queue_text(ticket.language, position, wait)
-            await send_to_customer(ticket.sender_id, ticket.channel,
-                                   LaneMessage(text, SYSTEM, "", ticket.language, kind=QUEUE_PLACE))
+            text, buttons = regular_update(ticket, place_in_queue_text(ticket.language, position, wait), every)
+            # an apology with the call-back offer is kept; a plain place update gives way to a newer one
+            await send_to_customer(ticket.sender_id, ticket.channel, LaneMessage(
+                text, SYSTEM, "", ticket.language, buttons=buttons, kind="" if buttons else QUEUE_PLACE))
         return len(due)
 
     async def run_forever(self) -> None:

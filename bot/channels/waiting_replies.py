@@ -34,12 +34,29 @@ def waiting_reply(ticket: TicketView, text: str, position: int, wait_seconds: in
         return None
     language = ticket.language
     parts = [in_language(ALREADY_QUEUED, language)] if asks_for_a_person(text) else []
-    promised = ticket.promised_wait_seconds
-    if promised is not None and ticket.waiting_seconds > promised:
-        parts = [in_language(SORRY_TO_KEEP_YOU, language)] + parts + [place_text, in_language(CALL_BACK_OFFER, language)]
-        options = tuple(callback_options(language, service_open()))
-        return "".join(parts), options
+    if past_promise(ticket):
+        return _sorry_with_call_back(language, parts + [place_text])
     return "".join(parts + [place_text]), ()
+
+
+def regular_update(ticket: TicketView, place_text: str, every_seconds: float):
+    """(the sentence, call-back buttons or ()) of the queue's regular update: the place and wait, and
+    in the first update after the promised wait has passed, the apology and the call-back offer too
+    (once: later updates give the place, the offer stays on screen)."""
+    promised = ticket.promised_wait_seconds
+    if past_promise(ticket) and ticket.waiting_seconds <= promised + every_seconds:
+        return _sorry_with_call_back(ticket.language, [place_text])
+    return place_text, ()
+
+
+def past_promise(ticket: TicketView) -> bool:
+    """The customer has waited longer than the wait they were told when queued."""
+    return ticket.promised_wait_seconds is not None and ticket.waiting_seconds > ticket.promised_wait_seconds
+
+
+def _sorry_with_call_back(language: str, middle: list):
+    sentence = "".join([in_language(SORRY_TO_KEEP_YOU, language)] + middle + [in_language(CALL_BACK_OFFER, language)])
+    return sentence, tuple(callback_options(language, service_open()))
 
 
 async def reply_while_waiting(message: UserMessage, ticket: TicketView, text: str, tell,

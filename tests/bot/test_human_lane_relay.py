@@ -109,6 +109,30 @@ def test_a_waiting_customer_hears_place_and_wait_every_minute_changed_or_not(dem
     assert [m["text"] for m in OUTBOX.take("second")] == ["ℹ️ 马上就到您了，大约还要3分钟。请稍等。"]
 
 
+def test_past_the_promised_wait_the_regular_update_apologises_and_offers_a_call_back_once(demo_db):
+    from actions.service.human_lane.handoff import promise_wait
+
+    _agent_online()
+    now = [datetime.utcnow()]
+    notifier = QueueNotifier(clock=lambda: now[0])
+    _ticket_for("ahead")
+    late = _ticket_for("late", language="en")
+    promise_wait(late.id, 90)                         # told "about 2 minutes" (at least a minute)
+    asyncio.run(notifier.tell_changes())
+    now[0] += timedelta(seconds=61)
+    asyncio.run(notifier.tell_changes())
+    on_time = OUTBOX.take("late")
+    assert len(on_time) == 1 and not on_time[0].get("buttons")   # within the promise: the place only
+    now[0] += timedelta(seconds=61)                   # 122 s > 90 s promised
+    asyncio.run(notifier.tell_changes())
+    (late_update,) = OUTBOX.take("late")
+    assert "sorry" in late_update["text"].lower() and late_update["buttons"]  # call-back times as buttons
+    now[0] += timedelta(seconds=61)
+    asyncio.run(notifier.tell_changes())
+    (later,) = OUTBOX.take("late")
+    assert "sorry" not in later["text"].lower() and not later.get("buttons")  # said once, not every minute
+
+
 def test_the_update_interval_is_a_setting(demo_db, monkeypatch):
     from actions.service.core.settings import get_settings
     from bot.channels.human_lane import place_check_seconds, place_update_seconds
