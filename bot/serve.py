@@ -66,6 +66,10 @@ def configure_cors_outside_console(app: Sanic, cors_origins: Optional[Union[str,
     CORS(app, resources={OUTSIDE_CONSOLE: {"origins": cors_origins or ""}}, automatic_options=True)
 
 
+# Rasa's RedisLockStore with a waiting turn that cannot be forgotten (bot/lock_store.py says why).
+LOCK_STORE = "bot.lock_store.RedisLockStore"
+
+
 def lock_store_endpoint(settings: Settings) -> Optional[EndpointConfig]:
     """redis://[user:password@]host[:port][/db] as Rasa's redis lock store; None for the in-memory default."""
     if not settings.lock_store_url:
@@ -74,7 +78,7 @@ def lock_store_endpoint(settings: Settings) -> Optional[EndpointConfig]:
     if url.scheme not in ("redis", "rediss"):
         raise ValueError("ANXIN_LOCK_STORE_URL must be a redis:// or rediss:// URL")
     db = url.path.strip("/")
-    return EndpointConfig(url=url.hostname or "localhost", type="redis", port=url.port or 6379,
+    return EndpointConfig(url=url.hostname or "localhost", type=LOCK_STORE, port=url.port or 6379,
                           db=int(db) if db else 1, username=unquote(url.username) if url.username else None,
                           password=unquote(url.password) if url.password else None,
                           use_ssl=url.scheme == "rediss", key_prefix="anxin")

@@ -72,7 +72,7 @@ def test_redis_lock_store_and_pika_broker_come_from_settings(endpoint_variables)
     endpoints = serve.read_endpoints_with_settings(serve.AvailableEndpoints, "bot/endpoints.yml")
     lock = endpoints.lock_store
     assert (lock.type, lock.url, lock.kwargs["port"], lock.kwargs["db"], lock.kwargs["password"]) == \
-        ("redis", "redis.internal", 6380, 3, "p@ss")
+        ("bot.lock_store.RedisLockStore", "redis.internal", 6380, 3, "p@ss")
     broker = endpoints.event_broker
     assert broker.type == "pika" and broker.kwargs["queues"] == ["analytics"]
     assert (broker.kwargs["username"], broker.kwargs["password"], broker.kwargs["port"]) == ("anxin", "s3cret", 5673)
