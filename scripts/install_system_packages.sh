@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the product needs, installed only when their program is missing, so a machine
 # that has them does nothing (and needs no root). Each line: <program on PATH, or a file> <Debian package>.
-# HAProxy only with the argument `cluster`: `make run` and `make test` never need it.
+# HAProxy only with the argument `cluster` (make cluster, and make test for the kill -9 test): `make run` never needs it.
 set -euo pipefail
 NEEDED=(
   "ffmpeg ffmpeg"          # voice: decode any audio container, OGG/Opus for voice notes
