@@ -9,11 +9,13 @@ import pytest
 from tests.nlu_eval import GATE, evaluate
 from tests.servers import MODEL
 
-# Measured (2026-11-30, 2 cores under heavy load, fixed seed): zh-Hans 92.7, zh-Hant 98.8, yue 95.1, en 93.9,
-# all 95.1 (the model before issue 16: 85.4 / 89.0 / 89.0 / 89.0, all 88.1). One phrasing is 1.2 points of a
-# language; each floor sits 3-4 phrasings under the figure, and an earlier retrain with less data
-# (91.5 / 93.9 / 92.7 / 96.3, all 93.6) passes too: a new machine passes, a real regression fails.
-MIN_ACCURACY = {"zh-Hans": 0.88, "zh-Hant": 0.9, "yue": 0.9, "en": 0.9, "all": 0.92}
+# Measured (2026-11-30, 2 cores under heavy load, fixed seed), after the second round of issue 16's data:
+# zh-Hans 92.7, zh-Hant 93.9, yue 93.9, en 97.6, all 94.5 (the model before that round, retrained on this
+# machine: 91.5 / 92.7 / 92.7 / 92.7, all 92.4; an earlier retrain of the same data had 92.7 / 98.8 / 95.1 /
+# 93.9, so a retrain alone moves a language by up to 5 phrasings; before issue 16: 85.4 / 89.0 / 89.0 / 89.0,
+# all 88.1). One phrasing is 1.2 points of a language; each floor sits 3-4 phrasings under the figure, so a
+# new machine passes and a real regression fails.
+MIN_ACCURACY = {"zh-Hans": 0.89, "zh-Hant": 0.9, "yue": 0.9, "en": 0.92, "all": 0.92}
 # The which-meaning question (actions/disambiguation.py) should be rare: issue 16 targets <= 5% of turns.
 MAX_ASKED_WHICH_MEANING = 0.08
 
