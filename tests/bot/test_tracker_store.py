@@ -101,3 +101,22 @@ def test_each_new_event_is_streamed_once_in_order_and_redacted(tmp_path):
     assert [e["event"] for e in broker.published] == [e.as_dict()["event"] for e in events]
     assert {e["sender_id"] for e in broker.published} == {"chat-2"}
     assert CARD not in str(broker.published) and ID_NUMBER not in str(broker.published)
+
+
+def test_concurrent_saves_on_worker_threads_each_keep_their_whole_conversation(tmp_path):
+    """Saves run off the event loop (issue 14): many conversations saved at once all arrive whole, redacted."""
+    store = RedactingSQLTrackerStore(domain=DOMAIN, host=f"sqlite:///{tmp_path / 'tracker.db'}")
+    events = conversation()
+    senders = [f"chat-{n}" for n in range(8)]
+
+    async def save_all() -> None:
+        trackers = [DialogueStateTracker.from_events(s, events, slots=DOMAIN.slots) for s in senders]
+        await asyncio.gather(*(store.save(t) for t in trackers))
+
+    asyncio.run(save_all())
+    for sender in senders:
+        again = asyncio.run(store.retrieve(sender))
+        assert len(again.events) == len(events)
+        assert again.get_slot("new_account") == "****7894" and again.get_slot("id_last4") is None
+    with store.engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
