@@ -13,9 +13,11 @@ from tests.servers import MODEL
 # zh-Hans 92.7, zh-Hant 93.9, yue 93.9, en 97.6, all 94.5 (the model before that round, retrained on this
 # machine: 91.5 / 92.7 / 92.7 / 92.7, all 92.4; an earlier retrain of the same data had 92.7 / 98.8 / 95.1 /
 # 93.9, so a retrain alone moves a language by up to 5 phrasings; before issue 16: 85.4 / 89.0 / 89.0 / 89.0,
-# all 88.1). One phrasing is 1.2 points of a language; each floor sits 3-4 phrasings under the figure, so a
-# new machine passes and a real regression fails.
-MIN_ACCURACY = {"zh-Hans": 0.89, "zh-Hant": 0.9, "yue": 0.9, "en": 0.92, "all": 0.92}
+# all 88.1). The merged data retrained on the same machine gave the same 92.7 / 93.9 / 93.9 / 97.6 / 94.5.
+# One phrasing is 1.2 points of a language; each floor sits 4-5 phrasings under the figure (the swing a
+# retrain alone has shown, plus one), so CI's fresh training on another CPU passes and a real regression
+# (a broken pipeline scores far lower) fails.
+MIN_ACCURACY = {"zh-Hans": 0.88, "zh-Hant": 0.89, "yue": 0.89, "en": 0.91, "all": 0.91}
 # The which-meaning question (actions/disambiguation.py) should be rare: issue 16 targets <= 5% of turns.
 MAX_ASKED_WHICH_MEANING = 0.08
 
