@@ -209,7 +209,7 @@ class RateLimitedSocketIOInput(SocketIOInput):
         # Replaces Rasa's handler, which fails (and answers nothing) on data that is not an object
         # or a message that is not text, and has no per-client limit.
         @sio.on(self.user_message_evt, namespace=self.namespace)
-        async def handle_message(sid: Text, data: Any) -> None:
+        async def handle_message(sid: Text, data: Any = None) -> None:  # an emit may carry no data
             output = LanguageTaggedSocketIOOutput(sio, self.bot_message_evt)
             environ = sio.get_environ(sid, namespace=self.namespace) or {}
             if not self.client_limiter.allow(client_ip(environ.get("sanic.request"))):

@@ -9,3 +9,9 @@ def test_socketio_conversation_and_null_message(servers):
         # Rasa 3.6 crashes on a null message; the guard answers it instead.
         client.emit("user_uttered", {"message": None, "session_id": session_id})
         assert "Please tell me what you need" in replies.get(timeout=30)["text"]
+
+
+def test_a_message_event_without_data_is_answered_politely(servers):
+    with socketio_chat(servers.url) as (client, replies, _):
+        client.emit("user_uttered")  # no data at all: python-socketio calls the handler with the sid only
+        assert replies.get(timeout=30)["text"]
