@@ -8,6 +8,7 @@ from typing import Iterator, Optional
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DatabaseError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import QueuePool
 
@@ -37,10 +38,21 @@ def _make_engine(url: str) -> Engine:
 @lru_cache(maxsize=None)
 def get_engine(url: Optional[str] = None) -> Engine:
     engine = _make_engine(url or get_settings().database_url)
-    # create_all only adds missing tables: a restart never drops data.
-    Base.metadata.create_all(engine)
+    create_missing_tables(engine)
     add_missing_columns(engine)
     return engine
+
+
+def create_missing_tables(engine: Engine, tables: Optional[list] = None) -> None:
+    """Create the tables that are missing (never drops: a restart keeps the data).
+
+    Rasa, the action server and the scheduler start together: another process may create a table
+    between this one's check and its CREATE ("already exists"). Then the check is simply made again.
+    """
+    try:
+        Base.metadata.create_all(engine, tables=tables)
+    except DatabaseError:
+        Base.metadata.create_all(engine, tables=tables)
 
 
 def add_missing_columns(engine: Engine) -> None:

@@ -10,7 +10,7 @@ from typing import Iterator
 from sqlalchemy import Boolean, Column, Date, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Session
 
-from actions.service.core.db import get_engine, session_scope
+from actions.service.core.db import create_missing_tables, get_engine, session_scope
 from actions.service.core.models import Base
 from actions.service.core.settings import get_settings
 
@@ -149,7 +149,7 @@ VOC_TABLES = [ConversationEvent.__table__, Contact.__table__, Voice.__table__, I
 
 @lru_cache(maxsize=None)
 def _created(url: str) -> bool:
-    Base.metadata.create_all(get_engine(url), tables=VOC_TABLES)
+    create_missing_tables(get_engine(url), VOC_TABLES)
     return True
 
 
