@@ -137,10 +137,18 @@ def test_an_english_call_after_the_language_key(servers):
             since = len(phone.received)
             await phone.press("9")  # say that again
             await reply_after(phone, since)
-            return answer, phone.audio(since)
+            repeated = phone.audio(since)
+            turns_after_repeat = len(user_texts(conversation(servers, "CAen0001")))
+            if not any("mobile number" in text for text in bot_texts(conversation(servers, "CAen0001"), 1)):
+                # The classifier may find two meanings close and ask which (its call on Whisper's words, so
+                # not fixed): either choice needs the identity check, so key 1 leads to the same question.
+                since = len(phone.received)
+                await phone.press("1")
+                await reply_after(phone, since)
+            return answer, repeated, turns_after_repeat
 
-    answer, repeated = run(call())
-    assert len(user_texts(conversation(servers, "CAen0001"))) == 1  # 9 is not a turn of the bot
+    answer, repeated, turns_after_repeat = run(call())
+    assert turns_after_repeat == 1  # 9 is not a turn of the bot
     assert same_speech(repeated, answer, seconds=2.0)
     tracker = conversation(servers, "CAen0001")
     assert tracker["slots"]["language"] == "en"
