@@ -25,21 +25,22 @@ import logging
 from typing import Awaitable, Callable, List, Optional, Union
 
 from voice.phone import prompts
-from voice.phone.barge_in import BACKCHANNELS, BargeIn, is_backchannel  # noqa: F401 (the call's vocabulary)
+from voice.phone.barge_in import BargeIn, is_backchannel
 from voice.phone.bot_turn import MAX_FAILURES, NO_INPUT_S, BotTurn, TurnTimings
 from voice.phone.call_state import BotReply, CallHooks, CallState
 from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
-from voice.phone.keypad import DIGIT_TIMEOUT_S, Keypad  # noqa: F401
+from voice.phone.keypad import Keypad
 from voice.phone.pipeline import Pipeline
-from voice.phone.playback import FRAME_BYTES, LEAD_SILENCE_S, Playback, render_speech, spoken_sentences  # noqa: F401
+from voice.phone.playback import LEAD_SILENCE_S, Playback, render_speech, spoken_sentences
 from voice.phone.serializer import CallSerializer, MalformedMessage
-from voice.phone.transcription import Transcription, transcribe  # noqa: F401
+from voice.phone.transcription import Transcription
 from voice.phone.turn_taking import TurnTaking
 from voice.phone.turns import TurnSettings
 
-__all__ = ["BotReply", "CallHooks", "CallSession", "TurnTimings", "is_backchannel", "render_speech",
-           "spoken_sentences", "transcribe", "LEAD_SILENCE_S"]
+# What the channel and the tests use of a call, wherever it lives now.
+__all__ = ["BotReply", "CallHooks", "CallSession", "TurnTimings", "LEAD_SILENCE_S", "is_backchannel",
+           "render_speech", "spoken_sentences"]
 
 logger = logging.getLogger(__name__)
 

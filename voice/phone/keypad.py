@@ -48,7 +48,8 @@ class Keypad(FrameProcessor):
             await self.push(frame)  # the steps after this one forget the turn under way first
             await self._on_key(frame.digit)
             return
-        if isinstance(frame, CallerAudio) and self.digits and self.call.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S:
+        if (isinstance(frame, CallerAudio) and self.digits
+                and self.call.audio_clock - self.last_key_at >= DIGIT_TIMEOUT_S):
             self._submit_digits()
         await self.push(frame)
 

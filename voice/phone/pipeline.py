@@ -1,8 +1,9 @@
 """Small processors a call's frames pass through in order (pipecat's FrameProcessor and Pipeline, in brief).
 
 Each processor handles the frames of its one job and pushes on what the steps after it need: the
-frames it was given and the ones it makes (turn-taking turns caller audio into turn events). A frame is handled to the end before
-the carrier's next message is read: the audio clock, not the machine's load, orders what happens.
+frames it was given and the ones it makes (turn-taking turns caller audio into turn events). A
+frame is handled to the end before the carrier's next message is read: the audio clock, not the
+machine's load, orders what happens.
 """
 from __future__ import annotations
 
