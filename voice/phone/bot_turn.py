@@ -17,6 +17,7 @@ from voice.phone import prompts
 from voice.phone.barge_in import is_backchannel
 from voice.phone.call_state import BotReply, CallState
 from voice.phone.frames import CallerAudio, CallerTurn
+from voice.phone.human_lane import HumanLane
 from voice.phone.keypad import Keypad
 from voice.phone.pipeline import FrameProcessor
 from voice.phone.playback import Playback
@@ -46,13 +47,15 @@ class BotTurn(FrameProcessor):
     """Runs one bot turn at a time: a caller's turn, a key's text or a re-prompt after silence."""
 
     def __init__(self, call: CallState, turns: TurnTaking, transcription: Transcription, keypad: Keypad,
-                 playback: Playback, no_input_s: float = NO_INPUT_S, max_failures: int = MAX_FAILURES) -> None:
+                 playback: Playback, lane: HumanLane, no_input_s: float = NO_INPUT_S,
+                 max_failures: int = MAX_FAILURES) -> None:
         super().__init__()
         self.call = call
         self.turns = turns
         self.transcription = transcription
         self.keypad = keypad
         self.playback = playback
+        self.lane = lane
         self.no_input_s = no_input_s
         self.max_failures = max_failures
         self.failures = 0
@@ -66,7 +69,7 @@ class BotTurn(FrameProcessor):
         elif isinstance(frame, CallerTurn):
             over_playback = self.playback.playing or self.playback.held is not None
             call.spawn(self._caller_turn(frame, over_playback))
-        elif (isinstance(frame, CallerAudio) and call.waiting_since is not None and not call.handed_off
+        elif (isinstance(frame, CallerAudio) and call.waiting_since is not None and not self.lane.active
               and not self.turns.in_turn and not self._lock.locked()
               and call.audio_clock - call.waiting_since >= self.no_input_s):
             call.waiting_since = None
@@ -101,7 +104,7 @@ class BotTurn(FrameProcessor):
 
     async def _failed_recognition(self, kind: str, locked: bool = False) -> None:
         call = self.call
-        if call.handed_off:
+        if self.lane.active:
             return
         self.failures += 1
         logger.info("phone call %s: %s (%d in a row)", call.sender_id, kind, self.failures)
@@ -128,9 +131,7 @@ class BotTurn(FrameProcessor):
         rasa_ms = (time.perf_counter() - rasa_started) * 1000
         if text == HUMAN_PAYLOAD:
             call.handoff_requested = False
-        if reply.handed_off and not call.handed_off:
-            logger.info("phone call %s handed to a person", call.sender_id)
-        call.handed_off = reply.handed_off
+        self.lane.after_bot_turn(reply.handed_off)
         call.language = reply.language or call.language
         segments = self.segments(reply.messages)
         if not segments:

@@ -16,7 +16,9 @@ A frame passes through, in order (each step in its own module, pushing on what t
     BotTurn        the caller's words through Rasa, the reply spoken; silence and failures re-prompt
     Playback       TTS into the call, marks the carrier echoes once played
 
-The session itself only checks the start, looks the caller up, greets, and ends the call.
+Beside them HumanLane (human_lane.py) is the lane's way in while a person has the call: the
+agent's words spoken (`say`), the bot's words when the call is given back (`take_back`). The
+session itself only checks the start, looks the caller up, greets, and ends the call.
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from voice.phone.bot_turn import MAX_FAILURES, NO_INPUT_S, BotTurn, TurnTimings
 from voice.phone.call_state import BotReply, CallHooks, CallState
 from voice.phone.caller import CallerProfile, caller_profile
 from voice.phone.frames import CallEnded, CallerAudio, CallStarted, KeyPressed, PlaybackReached
+from voice.phone.human_lane import HumanLane
 from voice.phone.keypad import Keypad
 from voice.phone.pipeline import Pipeline
 from voice.phone.playback import LEAD_SILENCE_S, Playback, render_speech, spoken_sentences
@@ -65,7 +68,8 @@ class CallSession:
         self.transcription = Transcription(call, self.playback)
         self.keypad = Keypad(call, self.playback, answer=lambda text: self.bot.answer(text))
         self.barge_in = BargeIn(call, self.playback, self.turns, answer=lambda text: self.bot.answer(text))
-        self.bot = BotTurn(call, self.turns, self.transcription, self.keypad, self.playback,
+        self.lane = HumanLane(call, self.playback)
+        self.bot = BotTurn(call, self.turns, self.transcription, self.keypad, self.playback, self.lane,
                            no_input_s=no_input_s, max_failures=max_failures)
         self.turns.words_so_far = self.transcription.words_so_far
         self.pipeline = Pipeline([self.turns, self.keypad, self.transcription, self.barge_in, self.bot,
@@ -85,7 +89,7 @@ class CallSession:
 
     @property
     def handed_off(self) -> bool:
-        return self.call.handed_off
+        return self.lane.active
 
     @property
     def timings(self) -> List[TurnTimings]:
@@ -156,14 +160,11 @@ class CallSession:
     # ---- the human lane ------------------------------------------------------------------
     def say(self, text: str, language: Optional[str] = None) -> asyncio.Task:
         """Speak any text into the call (after the audio already queued), in the call's language by default."""
-        return self.playback.speak([(language or self.call.language, text)], remember=False)
+        return self.lane.say(text, language)
 
     def take_back(self, messages: List[dict]) -> None:
         """The agent gave the call back: the bot speaks again (e.g. the rating, on the keypad)."""
-        self.call.handed_off = False
-        segments = self.bot.segments(messages)
-        if segments:
-            self.playback.speak(segments)
+        self.lane.take_back(self.bot.segments(messages))
 
     # ---- wire out and lifetime -----------------------------------------------------------
     async def send(self, message: str) -> None:
