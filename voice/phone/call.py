@@ -80,24 +80,12 @@ class CallSession:
         return self.call.sender_id
 
     @property
-    def language(self) -> str:
-        return self.call.language
-
-    @property
     def closed(self) -> bool:
         return self.call.closed
 
     @property
-    def handed_off(self) -> bool:
-        return self.lane.active
-
-    @property
     def timings(self) -> List[TurnTimings]:
         return self.bot.timings
-
-    @property
-    def playing(self) -> bool:
-        return self.playback.playing
 
     # ---- wire in -------------------------------------------------------------------------
     async def handle(self, raw: Union[str, bytes]) -> bool:
@@ -108,6 +96,7 @@ class CallSession:
             self.bad_messages += 1
             logger.warning("phone call %s: dropped a malformed message (%s)", self.sender_id or "-", error)
             return self.bad_messages < MAX_BAD_MESSAGES
+        # Audio and keys before a valid start belong to no call: they are dropped.
         if isinstance(event, CallerAudio):
             if self.turns.started:
                 self.call.audio_clock += len(event.mulaw) / 8000
@@ -166,14 +155,7 @@ class CallSession:
         """The agent gave the call back: the bot speaks again (e.g. the rating, on the keypad)."""
         self.lane.take_back(self.bot.segments(messages))
 
-    # ---- wire out and lifetime -----------------------------------------------------------
-    async def send(self, message: str) -> None:
-        await self.call.send(message)
-
-    async def interrupt(self) -> None:
-        """Stop speaking now: drop what is being synthesized and what the carrier has queued."""
-        await self.playback.interrupt()
-
+    # ---- lifetime ------------------------------------------------------------------------
     async def close(self) -> None:
         """The caller hung up (or the connection broke): stop everything the call started."""
         self.call.closed = True
