@@ -19,8 +19,8 @@ X-Twilio-Signature (checked against ANXIN_PUBLIC_URL, or the forwarded host and 
 
 Each recognized utterance goes through Rasa exactly like a REST message (a collecting output
 channel, sender id = the call SID, metadata = caller number and SIDs); the call session
-(voice/phone/call.py) does everything audio. A malformed message, an unknown event or a client
-that vanishes mid-stream is logged and costs only that connection.
+(voice/phone/call.py and the processors it wires) does everything audio. A malformed message,
+an unknown event or a client that vanishes mid-stream is logged and costs only that connection.
 """
 from __future__ import annotations
 

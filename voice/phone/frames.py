@@ -2,7 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict
+from typing import TYPE_CHECKING, Dict, Optional
+
+if TYPE_CHECKING:  # only for the annotations: frames stay free of the audio stack
+    import asyncio
+
+    from voice.phone.turns import TurnEnded
 
 
 @dataclass(frozen=True)
@@ -44,3 +49,20 @@ class CallEnded:
     pass
 
 
+
+
+# Frames the call's processors make for the steps after them (voice/phone/call.py lists the steps).
+@dataclass(frozen=True)
+class EarlyTranscript:
+    """Whisper has started on the turn so far at a pause (turns.TurnPaused): its transcript, to come."""
+
+    voiced_s: float
+    transcript: "asyncio.Future"
+
+
+@dataclass(frozen=True)
+class CallerTurn:
+    """The caller's turn has ended; `early` is its transcript already under way, if the caller said nothing since."""
+
+    ended: "TurnEnded"
+    early: Optional["asyncio.Future"] = None

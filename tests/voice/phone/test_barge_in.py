@@ -15,7 +15,7 @@ import pytest
 
 from tests.voice.hearing import assert_heard
 from tests.voice.phone.caller_audio import FRAME, TURN_TAIL_S, frames, silence, spoken_mulaw
-from voice.phone import call as call_module
+from voice.phone import transcription as transcription_module
 from voice.phone.call import (LEAD_SILENCE_S, BotReply, CallHooks, CallSession, is_backchannel, render_speech,
                              spoken_sentences)
 from voice.asr import Transcript
@@ -117,8 +117,8 @@ def asr_heard(monkeypatch):
         heard.append(result.text.strip())
         return result
 
-    real_transcribe = call_module.transcribe
-    monkeypatch.setattr(call_module, "transcribe", transcribe)
+    real_transcribe = transcription_module.transcribe
+    monkeypatch.setattr(transcription_module, "transcribe", transcribe)
     return heard
 
 
@@ -156,7 +156,7 @@ def test_a_short_burst_heard_as_words_is_answered_not_met_with_silence(monkeypat
     """Whisper may read a one-syllable 对 as words (继续 on one machine's CPU). A burst that short never
     ends as a turn, so the call must answer the words itself: the caller never waits in dead air.
     The recognizer's reading is fixed here (the audio is real) to test the call's side of it."""
-    monkeypatch.setattr(call_module, "transcribe", lambda *args, **kwargs: Transcript("继续", "zh"))
+    monkeypatch.setattr(transcription_module, "transcribe", lambda *args, **kwargs: Transcript("继续", "zh"))
 
     async def scenario():
         call = Call()

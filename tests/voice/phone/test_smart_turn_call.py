@@ -13,7 +13,7 @@ from tests.voice.hearing import assert_heard
 from tests.voice.phone.caller_audio import frames, silence, spoken_mulaw
 from tests.voice.phone.test_barge_in import Call
 from voice.asr import Transcript
-from voice.phone import call as call_module
+from voice.phone import transcription as transcription_module
 from voice.phone.smart_turn import smart_turn_model
 from voice.phone.turns import TurnSettings
 
@@ -71,7 +71,7 @@ def test_an_unfinished_sentence_waits_for_the_elders_allowance(verdict):
 
 def test_words_that_stop_on_a_filler_hold_the_turn_even_when_the_model_says_complete(verdict, monkeypatch):
     verdict(True)
-    monkeypatch.setattr(call_module, "transcribe",
+    monkeypatch.setattr(transcription_module, "transcribe",
                         lambda *args, **kwargs: Transcript("我想查一下那个", "zh"))
 
     async def scenario():
