@@ -119,6 +119,7 @@ class Servers:
         return env
 
     def start(self, timeout: float = float(os.environ.get("ANXIN_TEST_SERVER_START_SECONDS", "240"))) -> "Servers":
+        require_model()
         busy = [port for port in (self.rasa_port, self.action_port) if port_in_use(port)]
         if busy:  # another server would answer the readiness check for ours
             raise RuntimeError(f"ports already in use: {busy}")

@@ -16,15 +16,14 @@ from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUtt
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot import ted_cache
-from tests.servers import MODEL
+from tests.servers import MODEL, require_model
 
 
 @pytest.fixture(scope="module")
 def agent():
     from tests.nlu_eval import load_agent
 
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train`")
+    require_model()
     return load_agent(str(MODEL))
 
 

@@ -14,7 +14,7 @@ import sys
 import pytest
 
 from tests.browser.chromium import chromium, screen, wait_for
-from tests.servers import MODEL, ROOT, Servers
+from tests.servers import ROOT, Servers
 
 SCREENSHOTS = ROOT / "var"
 PASSWORD = "a long e2e password"
@@ -22,8 +22,6 @@ PASSWORD = "a long e2e password"
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
     running = Servers(tmp_path_factory.mktemp("lane-e2e"), extra_env={"ANXIN_RATE_LIMIT_BURST": "30"}).start()
     code = ("from actions.service.human_lane.agents import create_agent\n"
             f"create_agent('wangfang', {PASSWORD!r}, '王芳', skills=('zh-Hans', 'zh-Hant', 'yue', 'en'))\n")

@@ -10,7 +10,7 @@ import sys
 import pytest
 import requests
 
-from tests.servers import MODEL, ROOT, TEST_TOKEN, Servers, new_sender, texts
+from tests.servers import ROOT, TEST_TOKEN, Servers, new_sender, texts
 
 
 def sign_in_agent(servers: Servers, username: str, skills: str = "zh-Hans,zh-Hant,yue,en") -> None:
@@ -34,8 +34,6 @@ def tracker_events(servers: Servers, sender: str):
 @pytest.fixture(scope="module")
 def staffed(tmp_path_factory):
     """A server pair with an agent online."""
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
     running = Servers(tmp_path_factory.mktemp("lane"), extra_env={"ANXIN_RATE_LIMIT_BURST": "20"}).start()
     sign_in_agent(running, "lane-agent")
     yield running

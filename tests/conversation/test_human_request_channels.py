@@ -14,7 +14,7 @@ import uuid
 import pytest
 import requests
 
-from tests.bot.telegram.conftest import SECRET, TOKEN, TelegramUser
+from tests.bot.telegram.telegram_user import TelegramUser
 from tests.servers import TEST_TOKEN, Servers, new_sender, socketio_chat, texts
 from tests.voice.phone.caller_audio import silence, spoken_mulaw
 from tests.voice.phone.carrier import FakeTwilio

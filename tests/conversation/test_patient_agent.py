@@ -12,15 +12,13 @@ import pytest
 import requests
 
 from tests.script_check import script_problem
-from tests.servers import MODEL, Servers, new_sender, texts, verify
+from tests.servers import Servers, new_sender, texts, verify
 
 HUMAN = "/request_human"
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
     running = Servers(tmp_path_factory.mktemp("patient"), extra_env={"ANXIN_RATE_LIMIT_BURST": "30"}).start()
     yield running
     running.stop()

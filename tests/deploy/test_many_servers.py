@@ -35,7 +35,7 @@ import pytest
 import requests
 from sqlalchemy import create_engine, text
 
-from tests.servers import (ACTIONS, MODEL, RASA, ROOT, TEST_TOKEN, Servers, free_port, new_sender, port_in_use,
+from tests.servers import (ACTIONS, RASA, ROOT, TEST_TOKEN, Servers, free_port, new_sender, port_in_use,
                            texts)
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -127,8 +127,6 @@ def cluster(tmp_path_factory):
     """Two Rasa servers (each with its action server) sharing PostgreSQL, Redis and RabbitMQ, behind HAProxy."""
     from tests.throwaway_postgres import NoPostgres, throwaway_database
 
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
     for name, port in (("Redis", 6379), ("RabbitMQ", 5672)):
         if not answers(port):
             pytest.skip(f"no {name} on 127.0.0.1:{port}")

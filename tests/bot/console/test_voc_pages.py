@@ -12,7 +12,7 @@ from PIL import Image
 
 from tests.bot.console.console_client import PASSWORD, Console, create_agents
 from tests.browser.chromium import chromium, wait_for
-from tests.servers import MODEL, ROOT, Servers
+from tests.servers import ROOT, Servers
 
 PAGES = ["/voc", "/voc?lang=en"]
 FILES = ["/voc/chart/volume.png", "/voc/chart/matrix.png", "/voc/report.pdf", "/voc/export.csv"]
@@ -33,8 +33,6 @@ surveys.mark_fixed(point.id)
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    if not MODEL.exists():
-        pytest.fail("no trained model: run `make train` (make test does it first)")
     running = Servers(tmp_path_factory.mktemp("voc"))
     # The data is there before the console starts, as in production: the console computes its numbers at start.
     for script in ("from actions.service.seed import seed_demo_data; seed_demo_data()", _POPULATE):

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import audioop
-import statistics
 import time
 from dataclasses import dataclass
 from functools import lru_cache
