@@ -11,7 +11,8 @@ For many servers (issue 14) the lock store and the event broker come from settin
 (ANXIN_LOCK_STORE_URL -> Rasa's RedisLockStore, ANXIN_EVENT_BROKER_URL -> Rasa's Pika event broker
 and its durable queue), laid over bot/endpoints.yml when Rasa reads it, so no URL or password is
 written to a file; unset, bot/endpoints.yml's embedded defaults stay. Before Rasa starts, it also
-installs the cheap check of action server answers (bot/action_response.py), the quicker load of
+installs the cheap check of action server answers (bot/action_response.py), one resend of an action
+whose action server went away mid-call (bot/action_retry.py), the quicker load of
 the NLU classifiers (bot/model_loading.py), TEDPolicy's memory of the states it has answered
 (bot/ted_cache.py) and the language slot's mapping answered without a round trip
 (bot/language_slot.py).
@@ -32,7 +33,7 @@ from sanic import Sanic
 from sanic_cors import CORS
 
 from actions.service.core.settings import Settings, get_settings
-from bot import action_response, language_slot, model_loading, ted_cache
+from bot import action_response, action_retry, language_slot, model_loading, ted_cache
 
 _rasa_run = rasa.cli.run.run
 _read_endpoints = AvailableEndpoints.read_endpoints.__func__  # type: ignore[attr-defined]
@@ -126,6 +127,7 @@ def main(argv: List[str]) -> None:
         sys.exit("bot.serve: SANIC_WORKERS > 1 needs a shared lock store (ANXIN_LOCK_STORE_URL=redis://...)")
     lock_store_endpoint(settings), event_broker_endpoint(settings)  # a mistyped URL stops the start here
     action_response.install()
+    action_retry.install()
     model_loading.install()
     ted_cache.install()
     language_slot.install()
