@@ -24,11 +24,14 @@ from sqlalchemy import update
 from actions.service.core.db import session_scope
 from actions.service.core.models import AuditEntry, Customer, HandoffMessage, HandoffTicket, Policy, VerificationFailure
 from actions.service.core.settings import get_settings
-from actions.service.customers.identity import hash_id_last4, is_senior, normalize_id_last4, normalize_phone
+from actions.service.customers.identity import (
+    MISMATCH, VERIFIED, hash_id_last4, is_senior, normalize_id_last4, normalize_phone,
+)
 from actions.service.human_lane.agents import get_agent, record_audit
 from actions.service.human_lane.handoff import ACTIVE
 
-VERIFIED, MISMATCH, TOO_MANY, UNREADABLE, NOT_YOURS = "verified", "mismatch", "too_many", "unreadable", "not_yours"
+# Beyond the bot's own outcomes (VERIFIED, MISMATCH): what only an agent's check can end with.
+TOO_MANY, UNREADABLE, NOT_YOURS = "too_many", "unreadable", "not_yours"
 AUDIT_ACTION = "identity_check"
 
 _POLICY_NUMBER = re.compile(r"P\d{10}")
