@@ -19,12 +19,17 @@ class BotReply:
     handed_off: bool = False  # a person has the call now (the conversation is paused)
 
 
+class BotUnavailable(Exception):
+    """The bot server could not be reached for a turn (down, restarting, timed out): the call apologises
+    and offers a person, instead of going silent. Hooks raise it; a turn that failed inside Rasa does not."""
+
+
 @dataclass
 class CallHooks:
     """What a call needs from the bot server (the Rasa channel provides these)."""
 
-    bot_turn: Callable[[str, str, dict], Awaitable[BotReply]]  # (sender, text, metadata)
-    set_slots: Callable[[str, dict], Awaitable[None]]  # (sender, {slot: value})
+    bot_turn: Callable[[str, str, dict], Awaitable[BotReply]]  # (sender, text, metadata); may raise BotUnavailable
+    set_slots: Callable[[str, dict], Awaitable[None]]  # (sender, {slot: value}); may raise BotUnavailable
 
 
 @dataclass
