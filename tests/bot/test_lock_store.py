@@ -52,3 +52,21 @@ def test_turns_of_one_conversation_still_run_one_at_a_time():
 
     asyncio.run(asyncio.wait_for(many(), 20))
     assert overlaps == [1] * 5
+
+
+def issue_from_two_servers(make_store, tickets_each: int = 40) -> list:
+    """Two servers' stores (one thread each, several threads per server) issue tickets for one conversation."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stores = [make_store(), make_store()]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        batches = pool.map(lambda index: [stores[index % 2].issue_ticket("customer", lock_lifetime=60)
+                                          for _ in range(tickets_each)], range(8))
+        return [number for batch in batches for number in batch]
+
+
+def test_tickets_issued_at_once_by_two_servers_are_all_different():
+    config = endpoint()
+    issued = issue_from_two_servers(lambda: RedisLockStore(config))
+    assert len(issued) == 8 * 40
+    assert len(set(issued)) == len(issued)  # Rasa's read-change-write hands out some numbers twice
