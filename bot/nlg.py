@@ -10,12 +10,16 @@ language too (`zh-Hans` for the Simplified one): Rasa picks at random among all 
 conditions match, so one without a language would be sent to English customers half the time.
 Traditional customers get the Simplified variation converted unless one is written for them.
 Every generated response carries `language`, so a page shows its own labels in the same language.
+
+Button payloads that carry entities (`/inform{"payment_method":"alipay"}`) are left as written: Rasa
+would read their braces as a slot template, fail, and log the KeyError with a traceback for every
+such button of every turn. Button titles are still filled.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Text
+from typing import Any, Dict, List, Optional, Text
 
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
+from rasa.core.nlg import TemplatedNaturalLanguageGenerator, interpolator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.utils.endpoints import EndpointConfig
@@ -64,6 +68,26 @@ class LocalizedResponseGenerator(TemplatedNaturalLanguageGenerator):
         if written is not None:
             written["language"] = language
         return written
+
+    def _fill_response(self, response: Dict[Text, Any], filled_slots: Optional[Dict[Text, Any]] = None,
+                       **kwargs: Any) -> Dict[Text, Any]:
+        buttons = response.pop("buttons", None)
+        filled = super()._fill_response(response, filled_slots, **kwargs)
+        if buttons is not None:
+            filled["buttons"] = _filled_buttons(buttons, self._response_variables(filled_slots, kwargs))
+        return filled
+
+
+def _filled_buttons(buttons: List[Dict[Text, Any]], values: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+    filled = []
+    for button in buttons:
+        button = dict(button)
+        button["title"] = interpolator.interpolate_text(button.get("title", ""), values)
+        payload = button.get("payload")
+        if isinstance(payload, str) and "{" in payload and '{"' not in payload:  # a slot template, no entities
+            button["payload"] = interpolator.interpolate_text(payload, values)
+        filled.append(button)
+    return filled
 
 
 def _written_for(response: Dict[Text, Any], language: str) -> bool:
