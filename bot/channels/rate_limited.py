@@ -27,6 +27,7 @@ from actions.service.core.settings import get_settings
 from bot.channels.customer_input import clean_metadata, clean_text, is_internal_intent, sender_id_problem
 from bot.channels.human_lane import SocketIOLine, relaying
 from bot.channels.phrases import BAD_REQUEST, POLITE
+from bot.channels.socketio_cluster import share_rooms_across_servers
 
 logger = logging.getLogger(__name__)
 
@@ -205,6 +206,7 @@ class RateLimitedSocketIOInput(SocketIOInput):
         guarded = guard(relaying(self.name(), on_new_message, SocketIOLine(self)), self.limiter)
         blueprint = super().blueprint(guarded)
         sio = self.sio
+        share_rooms_across_servers(sio)
 
         # Replaces Rasa's handler, which fails (and answers nothing) on data that is not an object
         # or a message that is not text, and has no per-client limit.

@@ -33,6 +33,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 
 import pytest
 import requests
+import socketio
 from sqlalchemy import create_engine, text
 
 from tests.servers import (ACTIONS, RASA, ROOT, TEST_TOKEN, Servers, free_port, new_sender, port_in_use,
@@ -229,6 +230,55 @@ def test_an_agent_reply_reaches_the_customer_on_whichever_server_answers_next(cl
     handed = servers[1].say(sender, "好的")  # the other server answers the next turn
     assert [m["text"] for m in handed] == ["👩‍💼 人工客服 李明：您好，我是李明。"]
     assert servers[0].say(sender, "还在吗") == []  # handed over once; the bot stays silent while paused
+
+
+def socketio_customer(url: str, transports: List[str]) -> socketio.Client:
+    """A web chat customer's socket through the balancer; the bot's and agents' messages collect in `heard`."""
+    client = socketio.Client(reconnection=False)
+    client.heard = queues.Queue()
+    client.on("bot_uttered", client.heard.put)
+    client.connect(url, socketio_path="/socket.io", transports=transports)
+    return client
+
+
+def hears(client: socketio.Client, words: str, timeout: float = 60) -> bool:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            message = client.heard.get(timeout=max(0.1, deadline - time.time()))
+        except queues.Empty:
+            return False
+        if words in (message.get("text") or ""):
+            return True
+    return False
+
+
+@pytest.mark.parametrize("transports", [["polling"], ["polling", "websocket"]])
+def test_a_web_chat_customer_through_the_balancer_keeps_one_socket_and_hears_an_agent_on_either_server(
+        cluster, transports):
+    if cluster.balancer is None:
+        pytest.skip("HAProxy is not installed")
+    servers, sender = cluster.servers, new_sender()
+    agent = f"socket-agent-{len(transports)}"
+    sign_in(servers[0], agent, "赵敏")
+    client = socketio_customer(cluster.balancer.url, transports)
+    try:
+        client.emit("session_request", {"session_id": sender})
+        # Polling is a new HTTP request each time: without a server of its own a socket dies at once.
+        for words, answer in (("你好", "小安"), ("我想查保单", "手机号"), ("转人工", "人工客服")):
+            client.emit("user_uttered", {"message": words, "session_id": sender})
+            assert hears(client, answer), f"no answer to {words!r} on the socket"
+        assert client.connected
+        api = f"{CONSOLE}/api/tickets/{ticket_of(cluster, sender)}"
+        for n, server in enumerate(servers):  # one of the two consoles is not on the socket's server
+            console = console_session(server, agent)
+            if n == 0:
+                assert console.post(f"{server.url}{api}/take", timeout=30).ok
+            sent = console.post(f"{server.url}{api}/reply", json={"text": f"第{n + 1}句：我是赵敏。"}, timeout=30)
+            assert sent.ok and sent.json()["ok"]
+            assert hears(client, f"第{n + 1}句"), f"the reply sent from server {n + 1} did not reach the socket"
+    finally:
+        client.disconnect()
 
 
 class QueueEvents:
