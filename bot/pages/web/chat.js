@@ -410,7 +410,10 @@
   function setConnection(state) { body.setAttribute("data-connection", state); }
   var socket = null;
   if (window.io) {
-    socket = window.io({path: base + "/socket.io", reconnection: true, reconnectionDelayMax: 5000});
+    // A WebSocket first: one connection stays in one server worker (SANIC_WORKERS > 1), where polling's
+    // separate requests could reach a worker that does not know the session; polling if it is blocked.
+    socket = window.io({path: base + "/socket.io", reconnection: true, reconnectionDelayMax: 5000,
+                        transports: ["websocket", "polling"], tryAllTransports: true});
     socket.on("connect", function () {
       confirmed = false;
       socket.emit("session_request", {session_id: sessionId});
