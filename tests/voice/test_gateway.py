@@ -13,7 +13,7 @@ import time
 
 import pytest
 import requests
-import websockets
+from websockets.exceptions import InvalidStatusCode
 
 from tests.servers import (GATEWAY, PHONE_TOKEN, TEST_GATEWAY_SECRET, Servers, new_sender, require_model,
                            socketio_chat, spoken_reply_env, texts)
@@ -114,7 +114,7 @@ def test_when_the_gateway_dies_text_goes_on_voice_is_refused_politely_and_a_rest
     read_aloud = requests.post(f"{servers.url}/webhooks/webchat/speak", json={"text": "好的。", "language": "zh-Hans"},
                                timeout=30)
     assert read_aloud.status_code == 503 and read_aloud.json()["error"] == "no_voice"
-    with pytest.raises(websockets.exceptions.InvalidStatusCode) as handshake:
+    with pytest.raises(InvalidStatusCode) as handshake:
         call_welcome(servers, "CAgwdown01")
     assert handshake.value.status_code == 503
 
