@@ -21,7 +21,8 @@ TURN_FAILED: Dict[str, str] = {
 }
 
 
-# The web chat's read-aloud button, when it cannot read (voice/gateway/speak.py; Rasa says no_voice itself when the gateway is down).
+# The web chat's read-aloud button, when it cannot read (voice/gateway/speak.py; with the gateway down,
+# the Rasa server says no_voice itself).
 SPEAK_REFUSALS = {
     "bad_request": {
         "zh-Hans": "没有可以朗读的文字。", "zh-Hant": "沒有可以朗讀的文字。",
