@@ -220,6 +220,11 @@ class VoiceMessageForwarding(InputChannel):
             return await _forward_or(request, lambda: response.json({"error": "unavailable"}, status=503,
                                                                     headers=NO_STORE))
 
+        @voice.listener("before_server_stop")
+        async def close_connections(_app: Any, _loop: Any) -> None:
+            if "it" in _FORWARDER:
+                await _FORWARDER.pop("it").close()
+
         return voice
 
 
