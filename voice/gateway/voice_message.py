@@ -9,9 +9,8 @@
 The transcript goes to Rasa's gateway connector as a turn of the "voice" channel, where it meets
 the REST channel's guard (empty text, a polite apology when a turn fails). The rate limits (per
 sender, per client address) are checked here before decoding, because recognition is the
-expensive part. Replies are spoken in the conversation's
-language after the turn (Rasa's `language` slot, which "讲粤语" / "speak English" set) and the
-verified customer's stored dialect.
+expensive part. Replies are spoken in the conversation's language after the turn (Rasa's
+`language` slot, which "讲粤语" / "speak English" set) and the verified customer's stored dialect.
 """
 from __future__ import annotations
 
