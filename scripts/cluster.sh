@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `make cluster`: two Rasa servers and two action servers behind HAProxy, on this machine's
+# `make cluster`: two Rasa servers, two action servers and two voice gateways behind HAProxy, on this machine's
 # PostgreSQL (business data and tracker store), Redis (Rasa's lock store) and RabbitMQ (Rasa's
 # event broker). Customers use localhost:$RASA_PORT (5005) as with `make run`; Ctrl-C stops it all.
 # deploy/ has the same for Compose and Kubernetes (tests/deploy/test_deploy.py keeps them in step).
@@ -18,9 +18,13 @@ export ANXIN_EVENT_QUEUE="${ANXIN_EVENT_QUEUE:-anxin_events}"
 # HAProxy listens on the product's ports; the servers behind it on their own.
 export RASA_1_PORT="${RASA_1_PORT:-5105}" RASA_2_PORT="${RASA_2_PORT:-5106}"
 export ACTION_1_PORT="${ACTION_1_PORT:-5155}" ACTION_2_PORT="${ACTION_2_PORT:-5156}"
+export GATEWAY_1_PORT="${GATEWAY_1_PORT:-5165}" GATEWAY_2_PORT="${GATEWAY_2_PORT:-5166}"
 export HAPROXY_STATS_PORT="${HAPROXY_STATS_PORT:-8404}"
 export HAPROXY_BIND=127.0.0.1 RASA_1_HOST=127.0.0.1 RASA_2_HOST=127.0.0.1 ACTION_1_HOST=127.0.0.1 ACTION_2_HOST=127.0.0.1
+export GATEWAY_1_HOST=127.0.0.1 GATEWAY_2_HOST=127.0.0.1
 export ACTION_SERVER_URL="http://127.0.0.1:$ACTION_PORT/webhook"  # through HAProxy
+# Rasa (Telegram's voice notes) reaches the gateways through HAProxy, and the gateways reach Rasa the same way.
+export ANXIN_VOICE_GATEWAY_URL="http://127.0.0.1:$ANXIN_VOICE_GATEWAY_PORT" ANXIN_GATEWAY_RASA_URL="http://127.0.0.1:$RASA_PORT"
 export ANXIN_TRUSTED_PROXIES="${ANXIN_TRUSTED_PROXIES:-127.0.0.1}"  # HAProxy says who the client is
 LOGS="$ROOT/var/cluster"
 mkdir -p "$LOGS"
@@ -30,7 +34,8 @@ for service in "PostgreSQL 5432 postgresql" "Redis 6379 redis-server" "RabbitMQ 
   read -r name port package <<<"$service"
   answers "$port" || { echo "make cluster: $name does not answer on 127.0.0.1:$port (Debian: apt-get install $package)" >&2; exit 1; }
 done
-for port in "$RASA_PORT" "$ACTION_PORT" "$RASA_1_PORT" "$RASA_2_PORT" "$ACTION_1_PORT" "$ACTION_2_PORT" "$HAPROXY_STATS_PORT"; do
+for port in "$RASA_PORT" "$ACTION_PORT" "$ANXIN_VOICE_GATEWAY_PORT" "$RASA_1_PORT" "$RASA_2_PORT" "$ACTION_1_PORT" \
+    "$ACTION_2_PORT" "$GATEWAY_1_PORT" "$GATEWAY_2_PORT" "$HAPROXY_STATS_PORT"; do
   ! answers "$port" || { echo "make cluster: port $port is in use (is \`make run\` or another cluster running?)" >&2; exit 1; }
 done
 for database in "${ANXIN_DATABASE_URL##*/}" "${ANXIN_TRACKER_STORE_URL##*/}"; do
@@ -62,6 +67,11 @@ for port in "$RASA_1_PORT" "$RASA_2_PORT"; do
   start "rasa-$port" python -m bot.serve --model models/anxin.tar.gz --endpoints bot/endpoints.yml \
     --credentials bot/credentials.yml --port "$port" --enable-api
 done
+# Voice gateways: phone calls, voice messages, read-aloud (Whisper and TTS never in a Rasa server).
+# On one machine they share var/voice-replies, so a reply's audio is found whichever gateway is asked.
+for port in "$GATEWAY_1_PORT" "$GATEWAY_2_PORT"; do
+  start "gateway-$port" env ANXIN_VOICE_GATEWAY_PORT="$port" python -m voice.gateway
+done
 start haproxy haproxy -db -f deploy/haproxy.cfg
 
 shown() { sed -E 's#://[^@/]*@#://***@#' <<<"$1"; }  # never print a password
@@ -82,6 +92,8 @@ cat <<MSG
     REST chat:        curl -s localhost:$RASA_PORT/webhooks/rest/webhook -d '{"sender":"me","message":"你好"}'
     Agents:           http://localhost:$RASA_PORT/webhooks/console/
     Action servers:   127.0.0.1:$ACTION_PORT (HAProxy -> $ACTION_1_PORT and $ACTION_2_PORT)
+    Voice gateways:   phone, voice messages, read-aloud on $RASA_PORT's voice paths and 127.0.0.1:$ANXIN_VOICE_GATEWAY_PORT
+                      (HAProxy -> $GATEWAY_1_PORT and $GATEWAY_2_PORT)
     HAProxy stats:    http://localhost:$HAPROXY_STATS_PORT/  (health checks every 2 s)
     Business data:    $(shown "$ANXIN_DATABASE_URL")
     Tracker store:    $(shown "$ANXIN_TRACKER_STORE_URL")

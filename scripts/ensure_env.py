@@ -10,6 +10,8 @@ GENERATED = {
     "ANXIN_SECRET_KEY": lambda: secrets.token_hex(32),
     # Rasa sends it to the action server on every call (bot/endpoints.yml); nothing else may call it.
     "ANXIN_ACTION_SECRET": lambda: secrets.token_hex(32),
+    # The voice gateway and Rasa's gateway connector send it to each other on every call (issue 17).
+    "ANXIN_GATEWAY_SECRET": lambda: secrets.token_hex(32),
     # Telegram sends it back in X-Telegram-Bot-Api-Secret-Token on every webhook call.
     "TELEGRAM_WEBHOOK_SECRET": lambda: secrets.token_hex(32),
     # The phone gateway's stream token (the carrier's TwiML passes it as a custom parameter).

@@ -19,6 +19,7 @@ ROOT = Path(__file__).resolve().parents[1]
 MODEL = Path(os.environ.get("ANXIN_MODEL", ROOT / "models" / "anxin.tar.gz"))
 TEST_TOKEN = "test-token-not-a-secret"
 TEST_ACTION_SECRET = "test-action-secret-not-a-secret"
+TEST_GATEWAY_SECRET = "test-gateway-secret-not-a-secret"
 # Lets two checkouts run their server tests at once without a port clash.
 PORT_OFFSET = int(os.environ.get("ANXIN_TEST_PORT_OFFSET", "0"))
 # Made-up channel secrets of the shared pairs (tests/conftest.py), which the tests send in turn.
@@ -41,7 +42,7 @@ def spoken_reply_env(workdir: Path) -> Dict[str, str]:
     """Voice replies in workdir: edge-tts is unreachable in tests, so espeak-ng speaks after 1.5 s."""
     return {"ANXIN_TTS_EDGE_TIMEOUT": "1.5", "ANXIN_TTS_CACHE": str(workdir / "tts"),
             "ANXIN_VOICE_REPLY_DIR": str(workdir / "replies")}
-ACTIONS, RASA = 0, 1  # a Servers pair's processes, in this order
+ACTIONS, RASA, GATEWAY = 0, 1, 2  # a Servers pair's processes, in this order
 
 
 def free_port() -> int:
@@ -79,11 +80,13 @@ def shifted_port(port: int) -> int:
 
 @dataclass
 class Servers:
-    """A running pair started as scripts/run.sh does (actions.server, bot.serve), with their own database files."""
+    """A running pair started as scripts/run.sh does (actions.server, bot.serve, and the voice gateway beside
+    them), with their own database files."""
 
     workdir: Path
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
+    gateway_port: int = field(default_factory=free_port)
     extra_env: Dict[str, str] = field(default_factory=dict)
     # Load Whisper while Rasa starts, as the product does: only for pairs that hear voice (voice messages,
     # the phone). The others skip ~1.5 s of CPU that would compete with the model's load.
@@ -93,6 +96,10 @@ class Servers:
     @property
     def url(self) -> str:
         return f"http://localhost:{self.rasa_port}"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"http://127.0.0.1:{self.gateway_port}"
 
     @property
     def env(self) -> Dict[str, str]:
@@ -107,6 +114,10 @@ class Servers:
             "ANXIN_ACTION_SECRET": TEST_ACTION_SECRET,
             "ACTION_SERVER_URL": f"http://127.0.0.1:{self.action_port}/webhook",
             "RASA_AUTH_TOKEN": TEST_TOKEN,
+            "ANXIN_VOICE_GATEWAY_PORT": str(self.gateway_port),
+            "ANXIN_VOICE_GATEWAY_URL": self.gateway_url,
+            "ANXIN_GATEWAY_RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
+            "ANXIN_GATEWAY_SECRET": TEST_GATEWAY_SECRET,
             "TF_CPP_MIN_LOG_LEVEL": "2",
             "RASA_TELEMETRY_ENABLED": "false",
             "ANXIN_DEMO_MODE": "1",  # the demo checkout settles, as in `make run`
@@ -120,12 +131,12 @@ class Servers:
 
     def start(self, timeout: float = float(os.environ.get("ANXIN_TEST_SERVER_START_SECONDS", "240"))) -> "Servers":
         require_model()
-        busy = [port for port in (self.rasa_port, self.action_port) if port_in_use(port)]
+        busy = [port for port in (self.rasa_port, self.action_port, self.gateway_port) if port_in_use(port)]
         if busy:  # another server would answer the readiness check for ours
             raise RuntimeError(f"ports already in use: {busy}")
         subprocess.run([sys.executable, "-m", "actions.service.seed"], env=self.env, cwd=ROOT, check=True,
                        capture_output=True)
-        self.processes = [self.spawn(ACTIONS), self.spawn(RASA)]
+        self.processes = [self.spawn(ACTIONS), self.spawn(RASA), self.spawn(GATEWAY)]
         deadline = time.time() + timeout
         while time.time() < deadline:
             if any(p.poll() is not None for p in self.processes):
@@ -133,22 +144,32 @@ class Servers:
             try:
                 ready = requests.get(f"{self.url}/status", params={"token": TEST_TOKEN}, timeout=2)
                 actions_ready = requests.get(f"http://localhost:{self.action_port}/health", timeout=2)
-                if ready.ok and ready.json().get("model_file") and actions_ready.ok:
+                if ready.ok and ready.json().get("model_file") and actions_ready.ok and self.gateway_ready():
                     return self
             except requests.RequestException:
                 pass
             time.sleep(READINESS_POLL_SECONDS)
         self.stop()
-        logs = (self.workdir / "rasa.log").read_text(errors="replace")[-3000:]
+        logs = "\n".join(f"--- {name}:\n" + (self.workdir / name).read_text(errors="replace")[-3000:]
+                         for name in ("rasa.log", "gateway.log") if (self.workdir / name).exists())
         raise RuntimeError(f"servers did not start:\n{logs}")
 
+    def gateway_ready(self) -> bool:
+        try:
+            return requests.get(f"{self.gateway_url}/health", timeout=2).ok
+        except requests.RequestException:
+            return False
+
     def spawn(self, which: int) -> subprocess.Popen:
-        """Start the action server (ACTIONS) or the Rasa server (RASA) of this pair, logging to its file;
-        also how a test restarts one it killed (`processes[which] = spawn(which)`)."""
-        log_name, command = (("actions.log", ["-m", "actions.server"]) if which == ACTIONS else
-                             ("rasa.log", ["-m", "bot.serve", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
-                                           "--credentials", "bot/credentials.yml", "--port", str(self.rasa_port),
-                                           "--enable-api"]))
+        """Start the action server (ACTIONS), the Rasa server (RASA) or the voice gateway (GATEWAY) of this
+        pair, logging to its file; also how a test restarts one it killed (`processes[which] = spawn(which)`)."""
+        log_name, command = {
+            ACTIONS: ("actions.log", ["-m", "actions.server"]),
+            RASA: ("rasa.log", ["-m", "bot.serve", "--model", str(MODEL), "--endpoints", "bot/endpoints.yml",
+                                "--credentials", "bot/credentials.yml", "--port", str(self.rasa_port),
+                                "--enable-api"]),
+            GATEWAY: ("gateway.log", ["-m", "voice.gateway"]),
+        }[which]
         with open(self.workdir / log_name, "ab") as log:
             return subprocess.Popen([sys.executable, *command], env=self.env, cwd=ROOT, stdout=log,
                                     stderr=subprocess.STDOUT)

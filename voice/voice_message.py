@@ -27,14 +27,14 @@ from actions.service.formatting import mask_digits_in_text
 from actions.service.language import language_for_turn, requested_language
 from voice.asr import Transcript, get_recognizer
 from voice.audio import AudioError, decode_to_pcm16k, encode_ogg_opus
-from voice.phrases import NOT_HEARD
+from voice.phrases import NOT_HEARD, TURN_FAILED
+from voice.read_aloud import spoken_text
 from voice.tts import TTSError, synthesize, voice_for
 
 logger = logging.getLogger(__name__)
 
 AUDIO_ROUTE = "/webhooks/voice/audio"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-_URL = re.compile(r"https?://\S+")
 
 HandleText = Callable[[str, str, Optional[Dict[str, Any]]], Awaitable[List[Dict[str, Any]]]]
 # (sender_id) -> (conversation language zh-Hans/zh-Hant/yue/en or None, stored dialect or "")
@@ -43,6 +43,7 @@ Preference = Callable[[str], Awaitable[Tuple[Optional[str], str]]]
 # What the gateway itself says, in the customer's language.
 PHRASES = {
     "not_heard": NOT_HEARD,
+    "failed": TURN_FAILED,
     "empty": {
         "zh-Hans": "没有收到声音。请按住按钮再说一次。",
         "zh-Hant": "沒有收到聲音。請按住按鈕再說一次。",
@@ -66,9 +67,6 @@ PHRASES = {
         "zh-Hant": "您發得有點快，請稍等一下再說。",
         "yue": "您講得有啲快，請等一陣先再講。",
         "en": "You're sending messages a little fast. Please wait a moment.",
-    },
-    "options": {
-        "zh-Hans": "您可以说：", "zh-Hant": "您可以說：", "yue": "你可以講：", "en": "You can say: ",
     },
 }
 PHRASES["corrupt"] = PHRASES["not_audio"]
@@ -137,18 +135,6 @@ def audio_url(audio_id: str) -> str:
 
 
 # --- speaking the replies ----------------------------------------------------------------------
-
-def spoken_text(message: Dict[str, Any], language: str) -> str:
-    """What to say for a bot message: its text without links, then its button titles as options."""
-    text = _URL.sub("", message.get("text") or "")
-    text = re.sub(r"[*_`#>]+", "", text).strip()
-    titles = [str(button.get("title", "")).strip() for button in message.get("buttons") or []]
-    titles = [title for title in titles if title]
-    if titles:
-        separator = ", " if language == "en" else "、"
-        text = f"{text}\n{phrase('options', language)}{separator.join(titles)}".strip()
-    return text
-
 
 async def speak(text: str, voice: str) -> Optional[str]:
     """Synthesize, encode and store; the audio id, or None when no engine could speak."""
@@ -219,6 +205,46 @@ async def _no_preference(sender_id: str) -> Tuple[Optional[str], str]:
     return None, ""
 
 
+async def hear(sender_id: str, audio: bytes, language_before: Optional[str], dialect: str
+               ) -> Tuple[Transcript, Dict[str, float]]:
+    """Decode and recognize one voice message (Cantonese forced for Cantonese customers); AudioError
+    for unusable audio. A language asked for by name is remembered for the sender's replies."""
+    started = time.perf_counter()
+    samples = await asyncio.to_thread(decode_to_pcm16k, audio)
+    decoded = time.perf_counter()
+    transcript: Transcript = await asyncio.to_thread(
+        get_recognizer().transcribe, samples, language=_asr_language(sender_id, language_before, dialect),
+        prefer="en" if language_before == "en" else None)
+    timings = {"decode": decoded - started, "asr": time.perf_counter() - decoded, "audio_seconds": len(samples) / 16000}
+    if transcript.text:
+        _remember_request(sender_id, transcript.text)
+    return transcript, timings
+
+
+async def not_heard_reply(sender_id: str, transcript: Transcript, language_before: Optional[str],
+                          dialect: str) -> VoiceReply:
+    """Nobody heard anything usable: the caller is asked, in their language, to say it again."""
+    language = language_before or ASR_LANGUAGE_TO_PRODUCT[transcript.language]
+    if transcript.language == "yue" and language == "zh-Hant":
+        language = "yue"  # listened for Cantonese (the stored dialect): say it in Cantonese, as the voice does
+    voice = _reply_voice(sender_id, language, dialect)
+    message = await polite_reply("not_heard", language, voice)
+    return VoiceReply("", transcript.language, [message], language, voice)
+
+
+def reply_language(transcript: str, language_before: Optional[str], language_after: Optional[str]) -> str:
+    """The bot's own choice (its language slot, which explicit switches set) wins; without a tracker,
+    the same rules the bot uses applied to the transcript."""
+    return language_after or language_for_turn(transcript, language_before)
+
+
+async def spoken_answers(sender_id: str, messages: List[Dict[str, Any]], language: str,
+                         dialect: str) -> Tuple[List[Dict[str, Any]], str]:
+    """The bot's messages with speech, in the reply language and the sender's voice; (messages, voice)."""
+    voice = _reply_voice(sender_id, language, dialect)
+    return await spoken_messages(messages, language, voice), voice
+
+
 async def answer_voice_message(sender_id: str, audio: bytes, handle_text: HandleText,
                                preference: Optional[Preference] = None,
                                metadata: Optional[Dict[str, Any]] = None) -> VoiceReply:
@@ -226,32 +252,19 @@ async def answer_voice_message(sender_id: str, audio: bytes, handle_text: Handle
     preference = preference or _no_preference
     started = time.perf_counter()
     language_before, dialect = await preference(sender_id)
-    samples = await asyncio.to_thread(decode_to_pcm16k, audio)
-    decoded = time.perf_counter()
-    transcript: Transcript = await asyncio.to_thread(
-        get_recognizer().transcribe, samples, language=_asr_language(sender_id, language_before, dialect),
-        prefer="en" if language_before == "en" else None)
+    transcript, timings = await hear(sender_id, audio, language_before, dialect)
     recognized = time.perf_counter()
-    timings = {"decode": decoded - started, "asr": recognized - decoded, "audio_seconds": len(samples) / 16000}
     if not transcript.text:
-        language = language_before or ASR_LANGUAGE_TO_PRODUCT[transcript.language]
-        if transcript.language == "yue" and language == "zh-Hant":
-            language = "yue"  # listened for Cantonese (the stored dialect): say it in Cantonese, as the voice does
-        voice = _reply_voice(sender_id, language, dialect)
-        message = await polite_reply("not_heard", language, voice)
-        timings["tts"] = time.perf_counter() - recognized
-        return VoiceReply("", transcript.language, [message], language, voice, timings)
+        reply = await not_heard_reply(sender_id, transcript, language_before, dialect)
+        reply.timings = {**timings, "tts": time.perf_counter() - recognized}
+        return reply
 
-    _remember_request(sender_id, transcript.text)
     bot_messages = await handle_text(sender_id, transcript.text,
                                      {**(metadata or {}), "voice": {"asr_language": transcript.language}})
     answered = time.perf_counter()
     language_after, dialect = await preference(sender_id)
-    # The bot's own choice (its language slot, which explicit switches set) wins; without a
-    # tracker, the same rules the bot uses applied to the transcript.
-    language = language_after or language_for_turn(transcript.text, language_before)
-    voice = _reply_voice(sender_id, language, dialect)
-    messages = await spoken_messages(bot_messages, language, voice)
+    language = reply_language(transcript.text, language_before, language_after)
+    messages, voice = await spoken_answers(sender_id, bot_messages, language, dialect)
     timings.update({"rasa": answered - recognized, "tts": time.perf_counter() - answered,
                     "total": time.perf_counter() - started})
     logger.info("voice turn %s: %s heard %r; decode %.2fs asr %.2fs rasa %.2fs tts %.2fs",

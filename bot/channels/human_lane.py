@@ -11,13 +11,14 @@ through a `CustomerLine`, one per channel kind:
 - channels with a push output (Telegram): the channel's output, the agent's name before the text;
 - request/response channels (REST, voice messages): an outbox handed over with the next answer
   (in the database, so the next answer may come from any Rasa server);
-- a live phone call registers its own line for as long as the call lasts (spoken by TTS).
+- a live phone call, which lives on a voice gateway: the outbox too, marked for the call, which looks
+  every second and speaks it (bot/channels/gateway_connector.py's CallOutboxLine).
 
 `resume_bot` ends the handoff: ConversationResumed, then an external intent that lets the bot say
 the agent has left and, after a resolved ticket, ask for the 1-5 rating once.
 
-Several Rasa servers (issue 14): nothing here lives in one server's memory but the live lines of
-calls and socket.io rooms that server holds. Tickets, messages and the outbox are in the database;
+Several Rasa servers (issue 14): nothing here lives in one server's memory but the socket.io rooms
+that server holds. Tickets, messages and the outbox are in the database;
 the queue notifier runs in every server but works only while it holds the database lease, and each
 place update is claimed in the database before it is sent.
 """
@@ -39,7 +40,6 @@ from actions.service.formatting import mask_digits_in_text
 from actions.service.language import in_language
 from bot.channels.phrases import AGENT_LABEL, JOINED, NEXT, PLACE
 from actions.service.core.leases import hold_lease, holder_name, release_lease
-from actions.service.core.settings import get_settings
 from actions.service.human_lane import outbox
 from actions.service.human_lane.callback_times import is_callback_choice
 from actions.service.human_lane.handoff import active_ticket_for_sender, claim_place_updates, handoff_backend
@@ -168,23 +168,14 @@ class OutboxLine:
 
 
 _LINES: Dict[str, CustomerLine] = {}
-_LIVE_LINES: Dict[str, CustomerLine] = {}  # sender -> a line that exists only while e.g. a call lasts
 
 
 def register_line(channel: str, line: CustomerLine) -> None:
     _LINES[channel] = line
 
 
-def register_live_line(sender_id: str, line: CustomerLine) -> None:
-    _LIVE_LINES[sender_id] = line
-
-
-def unregister_live_line(sender_id: str) -> None:
-    _LIVE_LINES.pop(sender_id, None)
-
-
 def line_for(sender_id: str, channel: str) -> CustomerLine:
-    return _LIVE_LINES.get(sender_id) or _LINES.get(channel) or _OUTBOX_LINE
+    return _LINES.get(channel) or _OUTBOX_LINE
 
 
 _OUTBOX_LINE = OutboxLine()

@@ -5,6 +5,8 @@ the pages' in bot/pages/phrases.py, the phone's in voice/phone/prompts.py.
 """
 from __future__ import annotations
 
+from voice.phrases import TURN_FAILED
+
 # The channel's own answers to input it refuses or could not pass on (None: the text does not tell
 # which language, so both).
 POLITE = {
@@ -24,12 +26,7 @@ POLITE = {
         "en": "Please type your question.",
         None: "请直接打字告诉我您的问题。Please type your question.",
     },
-    "failed": {
-        "zh-Hans": "抱歉，系统刚才出了点问题。请再说一次，或者说“转人工”。",
-        "zh-Hant": "抱歉，系統剛才出了點問題。請再說一次，或者說「轉人工」。",
-        "yue": "唔好意思，系統頭先有啲問題。請再講一次，或者講「轉人工」。",
-        "en": "Sorry, something went wrong on our side. Please try again, or say \"human\".",
-    },
+    "failed": TURN_FAILED,  # the voice gateway says it too
 }
 
 # Answers to a request that is not a chat message at all: we cannot tell the language, so both.

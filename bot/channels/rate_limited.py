@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import UserMessage
@@ -23,11 +22,14 @@ from sanic.response import HTTPResponse
 
 from actions.service.formatting import mask_digits_in_text
 from actions.service.language import detect_language
-from actions.service.core.settings import get_settings
+from actions.service.core.rate_limits import TokenBucketLimiter, client_ip, client_limiter
 from bot.channels.customer_input import clean_metadata, clean_text, is_internal_intent, sender_id_problem
 from bot.channels.human_lane import SocketIOLine, relaying
 from bot.channels.phrases import BAD_REQUEST, POLITE
 from bot.channels.socketio_cluster import share_rooms_across_servers
+
+# The limits themselves are shared with the voice gateway (actions/service/core/rate_limits.py).
+__all__ = ["TokenBucketLimiter", "client_ip", "client_limiter", "guard", "check_rest_request"]
 
 logger = logging.getLogger(__name__)
 
@@ -43,47 +45,6 @@ def polite(kind: str, text: Optional[str]) -> str:
 
 def bad_request(problem: str, status: int = 400) -> HTTPResponse:
     return response.json({"error": problem, "message": BAD_REQUEST[problem]}, status=status)
-
-
-def client_ip(request: Optional[Request]) -> str:
-    """The client's address; behind a trusted proxy (ANXIN_TRUSTED_PROXIES), the one it forwarded for."""
-    if request is None:
-        return "unknown"
-    peer = request.ip or ""
-    trusted = get_settings().trusted_proxies
-    if peer in trusted:
-        forwarded = [a.strip() for a in request.headers.get("X-Forwarded-For", "").split(",") if a.strip()]
-        for address in reversed(forwarded):  # the last address a proxy we trust did not add itself
-            if address not in trusted:
-                return address
-    return peer or "unknown"
-
-
-def client_limiter() -> "TokenBucketLimiter":
-    settings = get_settings()
-    return TokenBucketLimiter(settings.client_messages_per_minute, settings.client_burst)
-
-
-class TokenBucketLimiter:
-    """Per-sender token bucket: a burst of messages is fine, a sustained flood is slowed."""
-
-    def __init__(self, per_minute: Optional[float] = None, burst: Optional[int] = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        settings = get_settings()  # ANXIN_RATE_LIMIT_PER_MINUTE and _BURST unless given
-        self.rate = (settings.rate_limit_per_minute if per_minute is None else per_minute) / 60.0
-        self.burst = settings.rate_limit_burst if burst is None else burst
-        self.clock = clock
-        self._buckets: Dict[str, tuple] = {}
-
-    def allow(self, sender: str) -> bool:
-        now = self.clock()
-        tokens, last = self._buckets.get(sender, (float(self.burst), now))
-        tokens = min(self.burst, tokens + (now - last) * self.rate)
-        allowed = tokens >= 1
-        self._buckets[sender] = (tokens - 1 if allowed else tokens, now)
-        if len(self._buckets) > 100_000:  # forget idle senders rather than grow without bound
-            self._buckets.clear()
-        return allowed
 
 
 def guard(on_new_message: Callable[[UserMessage], Awaitable[Any]],

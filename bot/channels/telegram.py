@@ -228,9 +228,8 @@ class TelegramInput(InputChannel):
         async with self._chat_lock(chat_id):
             messages = await self._run_turn(str(chat_id), text, metadata)
             language, elder_mode = await self._language_after_turn(chat_id)
-            if elder_mode:  # elder mode: every answer is read aloud too
-                messages = await self._with_voice(
-                    chat_id, await telegram_voice.read_aloud(str(chat_id), messages, language, self._agent()))
+            if elder_mode:  # elder mode: every answer is read aloud too (by the voice gateway)
+                messages = await telegram_voice.read_aloud(str(chat_id), messages, language, self._agent())
             await self.delivery.deliver(chat_id, messages, language, elder_mode)
 
     async def _run_turn(self, sender_id: str, text: str, metadata: Optional[Dict[str, Any]] = None) -> List[dict]:
@@ -246,13 +245,6 @@ class TelegramInput(InputChannel):
         if language and language != settings.language:
             await asyncio.to_thread(save_chat_settings, chat_id, language=language)
         return screens.normal_language(language), settings.elder_mode
-
-    @staticmethod
-    async def _with_voice(chat_id: Any, messages: List[dict]) -> List[dict]:
-        """Attach each spoken answer's OGG bytes, for the delivery to send as a voice note."""
-        for message in messages:
-            message["voice_ogg"] = await asyncio.to_thread(telegram_voice.voice_note_bytes, message)
-        return messages
 
     def _agent(self) -> Any:
         return getattr(getattr(self.app, "ctx", None), "agent", None)
@@ -348,16 +340,15 @@ class TelegramInput(InputChannel):
             try:
                 reply = await telegram_voice.answer_voice_note(str(chat_id), data, handle_text, self._agent(),
                                                                {"voice_note": True})
-            except telegram_voice.AudioError as error:
-                await self.delivery.send_with_keyboard(chat_id, telegram_voice.audio_error_text(error, language),
-                                                       language)
+            except telegram_voice.AudioRefused as refused:
+                await self.delivery.send_with_keyboard(chat_id, refused.message, language)
                 return
-            except Exception:  # the recogniser or synthesiser failed: ask for text, keep the chat going
+            except Exception:  # the voice gateway is down or failed: ask for text, keep the chat going
                 logger.exception("voice note from chat %s failed", chat_id)
                 await self._say(chat_id, "voice_unavailable", language)
                 return
             language, elder_mode = await self._language_after_turn(chat_id)
-            await self.delivery.deliver(chat_id, await self._with_voice(chat_id, reply.messages),
+            await self.delivery.deliver(chat_id, reply.messages,
                                         screens.normal_language(reply.reply_language or language), elder_mode)
 
     async def on_callback_query(self, query: types.CallbackQuery) -> None:

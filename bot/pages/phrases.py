@@ -1,29 +1,8 @@
-"""What the customer pages say of their own: the web chat's read-aloud refusals, the document pages' notices.
+"""What the customer pages say of their own: the document pages' notices (read-aloud's refusals: voice/phrases.py).
 
 The bot's sentences live in the domain (bot/domain/*.yml).
 """
 from __future__ import annotations
-
-# The web chat's read-aloud button, when it cannot read (bot/pages/webchat.py).
-SPEAK_REFUSALS = {
-    "bad_request": {
-        "zh-Hans": "没有可以朗读的文字。", "zh-Hant": "沒有可以朗讀的文字。",
-        "yue": "冇可以讀出嚟嘅文字。", "en": "There is no text to read aloud.",
-    },
-    "too_long": {
-        "zh-Hans": "这段文字太长，不能朗读。", "zh-Hant": "這段文字太長，不能朗讀。",
-        "yue": "段文字太長，讀唔到。", "en": "This text is too long to read aloud.",
-    },
-    "busy": {
-        "zh-Hans": "请稍等一下再按朗读。", "zh-Hant": "請稍等一下再按朗讀。",
-        "yue": "請等一陣先再撳朗讀。", "en": "Please wait a moment before reading aloud again.",
-    },
-    "no_voice": {
-        "zh-Hans": "暂时不能朗读，请看文字。", "zh-Hant": "暫時不能朗讀，請看文字。",
-        "yue": "暫時讀唔到，請睇文字。", "en": "Reading aloud is not available right now. Please read the text.",
-    },
-}
-
 
 # Document and payment pages that only say something (bot/pages/documents.py):
 # (title zh, title en, text zh, text en, status).

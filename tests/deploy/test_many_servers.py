@@ -64,6 +64,7 @@ class Balancer:
 
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
+    voice_port: int = field(default_factory=free_port)
     stats_port: int = field(default_factory=free_port)
 
     @property
@@ -74,26 +75,31 @@ class Balancer:
     def actions_url(self) -> str:
         return f"http://127.0.0.1:{self.action_port}/webhook"
 
-    def environment(self, rasa_ports: List[int], action_ports: List[int]) -> Dict[str, str]:
+    def environment(self, rasa_ports: List[int], action_ports: List[int], gateway_ports: List[int]) -> Dict[str, str]:
         """The variables scripts/cluster.sh sets for the same file."""
         return {**os.environ, "HAPROXY_BIND": "127.0.0.1", "RASA_PORT": str(self.rasa_port),
                 "ACTION_PORT": str(self.action_port), "HAPROXY_STATS_PORT": str(self.stats_port),
+                "ANXIN_VOICE_GATEWAY_PORT": str(self.voice_port),
                 "RASA_1_PORT": str(rasa_ports[0]), "RASA_2_PORT": str(rasa_ports[1]),
                 "ACTION_1_PORT": str(action_ports[0]), "ACTION_2_PORT": str(action_ports[1]),
-                **{f"{kind}_{n}_HOST": "127.0.0.1" for kind in ("RASA", "ACTION") for n in (1, 2)}}
+                "GATEWAY_1_PORT": str(gateway_ports[0]), "GATEWAY_2_PORT": str(gateway_ports[1]),
+                **{f"{kind}_{n}_HOST": "127.0.0.1" for kind in ("RASA", "ACTION", "GATEWAY") for n in (1, 2)}}
 
     def servers(self) -> Dict[str, Dict[str, str]]:
         """HAProxy's own statistics, one row per server: 'rasa1', 'actions2' ... -> status, stot (sessions)."""
         page = requests.get(f"http://127.0.0.1:{self.stats_port}/;csv", timeout=5).text.lstrip("# ")
         return {row["svname"]: row for row in csv.DictReader(io.StringIO(page))
-                if row["svname"] not in ("FRONTEND", "BACKEND") and row["pxname"] in ("rasa_servers", "action_servers")}
+                if row["svname"] not in ("FRONTEND", "BACKEND")
+                and row["pxname"] in ("rasa_servers", "action_servers", "voice_gateways")}
 
 
 @contextmanager
-def haproxy(balancer: Balancer, rasa_ports: List[int], action_ports: List[int], log_dir) -> Iterator[Balancer]:
+def haproxy(balancer: Balancer, rasa_ports: List[int], action_ports: List[int], gateway_ports: List[int],
+            log_dir) -> Iterator[Balancer]:
     with open(log_dir / "haproxy.log", "ab") as log:
         process = subprocess.Popen([HAPROXY, "-db", "-f", "deploy/haproxy.cfg"], cwd=ROOT, stdout=log,
-                                   stderr=subprocess.STDOUT, env=balancer.environment(rasa_ports, action_ports))
+                                   stderr=subprocess.STDOUT,
+                                   env=balancer.environment(rasa_ports, action_ports, gateway_ports))
     try:
         deadline = time.time() + 10
         while not port_in_use(balancer.stats_port):
@@ -144,13 +150,14 @@ def cluster(tmp_path_factory):
                   "ANXIN_QUEUE_UPDATE_SECONDS": str(QUEUE_UPDATE_SECONDS),
                   "ANXIN_QUEUE_CHECK_SECONDS": str(QUEUE_CHECK_SECONDS)}
         rasa_ports, action_ports = [free_port(), free_port()], [free_port(), free_port()]
+        gateway_ports = [free_port(), free_port()]
         balancer = None
         if HAPROXY:
-            balancer = cleanup.enter_context(haproxy(Balancer(), rasa_ports, action_ports,
+            balancer = cleanup.enter_context(haproxy(Balancer(), rasa_ports, action_ports, gateway_ports,
                                                      tmp_path_factory.mktemp("haproxy")))
             shared["ACTION_SERVER_URL"] = balancer.actions_url  # both Rasa servers use both action servers
         servers = [Servers(tmp_path_factory.mktemp(f"rasa{n}"), rasa_port=rasa_ports[n], action_port=action_ports[n],
-                           extra_env=dict(shared)) for n in (0, 1)]
+                           gateway_port=gateway_ports[n], extra_env=dict(shared)) for n in (0, 1)]
         cleanup.callback(servers[0].stop)
         cleanup.callback(servers[1].stop)
         with ThreadPoolExecutor(1) as first:
@@ -211,6 +218,23 @@ def test_concurrent_turns_of_many_customers_on_both_servers_all_answered(cluster
     with ThreadPoolExecutor(8) as pool:
         conversations = list(pool.map(customer, range(8)))
     assert all(reply.strip() for replies in conversations for reply in replies)
+
+
+def test_the_voice_paths_go_straight_to_the_voice_gateways_and_text_to_rasa(cluster):
+    if cluster.balancer is None:
+        pytest.skip("HAProxy is not installed (Debian: apt-get install haproxy; make cluster installs it)")
+    balancer = cluster.balancer
+
+    def sessions(backend: str) -> int:
+        return sum(int(row["stot"]) for name, row in balancer.servers().items() if name.startswith(backend))
+
+    gateways, rasa = sessions("gateway"), sessions("rasa")
+    for path in ("/webhooks/voice/", "/webhooks/phone/"):
+        assert requests.get(balancer.url + path, timeout=30).json() == {"status": "ok"}
+    assert requests.get(f"http://127.0.0.1:{balancer.voice_port}/health", timeout=30).ok  # Telegram's way in
+    assert requests.post(balancer.url + "/webhooks/rest/webhook", json={"sender": new_sender(), "message": "你好"},
+                         timeout=60).ok
+    assert sessions("gateway") >= gateways + 3 and sessions("rasa") >= rasa + 1
 
 
 def test_an_agent_reply_reaches_the_customer_on_whichever_server_answers_next(cluster):

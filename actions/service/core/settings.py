@@ -20,6 +20,7 @@ from dotenv import load_dotenv
 PROJECT_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_RASA_PORT = 5005
 DEFAULT_ACTION_PORT = 5055
+DEFAULT_VOICE_GATEWAY_PORT = 5065
 _HOURS = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
 
@@ -174,6 +175,15 @@ class Settings:
     # Every Rasa server's queue notifier looks this often (only the lease holder works); by default a
     # third of queue_update_seconds, at most 15 s, so an update is never much later than promised.
     queue_check_seconds: float = 15
+    # The voice gateway (python -m voice.gateway, issue 17): its own process for the phone stream, voice
+    # messages and read-aloud, so speech never runs in a Rasa server. Rasa forwards the customer paths to
+    # voice_gateway_url; the gateway calls Rasa's connector (/webhooks/gateway/) at gateway_rasa_url, and
+    # both ways carry gateway_secret.
+    voice_gateway_port: int = DEFAULT_VOICE_GATEWAY_PORT
+    voice_gateway_interface: str = "127.0.0.1"
+    voice_gateway_url: str = ""
+    gateway_rasa_url: str = ""
+    gateway_secret: str = ""
     # Voice of the customer (issue 18) reads conversations from Rasa's tracker store (bot/endpoints.yml).
     tracker_store_url: str = ""
     # The urgent-contact number the customer is told everywhere (replies, web page, invoices, reminders).
@@ -201,6 +211,7 @@ def get_settings() -> Settings:
     default_db = f"sqlite:///{PROJECT_ROOT / 'var' / 'anxin.db'}"
     rasa_port = int(os.environ.get("RASA_PORT", DEFAULT_RASA_PORT))
     action_port = int(os.environ.get("ACTION_PORT", DEFAULT_ACTION_PORT))
+    gateway_port = int(os.environ.get("ANXIN_VOICE_GATEWAY_PORT", DEFAULT_VOICE_GATEWAY_PORT))
     queue_update_seconds = max(1.0, _float_or("ANXIN_QUEUE_UPDATE_SECONDS", 60))
     return Settings(
         database_url=os.environ.get("ANXIN_DATABASE_URL", default_db),
@@ -269,6 +280,11 @@ def get_settings() -> Settings:
         event_queue=os.environ.get("ANXIN_EVENT_QUEUE", "anxin_events").strip() or "anxin_events",
         sanic_workers=int(os.environ.get("SANIC_WORKERS", "1") or "1"),
         queue_check_seconds=_float_or("ANXIN_QUEUE_CHECK_SECONDS", min(15.0, queue_update_seconds / 3)),
+        voice_gateway_port=gateway_port,
+        voice_gateway_interface=os.environ.get("ANXIN_VOICE_GATEWAY_INTERFACE", "127.0.0.1"),
+        voice_gateway_url=os.environ.get("ANXIN_VOICE_GATEWAY_URL", f"http://127.0.0.1:{gateway_port}").rstrip("/"),
+        gateway_rasa_url=os.environ.get("ANXIN_GATEWAY_RASA_URL", f"http://127.0.0.1:{rasa_port}").rstrip("/"),
+        gateway_secret=os.environ.get("ANXIN_GATEWAY_SECRET", ""),
     )
 
 
@@ -281,6 +297,7 @@ def shell_environment(settings: Settings) -> Dict[str, str]:
         "RASA_PORT": str(settings.rasa_port),
         "ACTION_PORT": str(settings.action_port),
         "ACTION_SERVER_URL": settings.action_server_url,
+        "ANXIN_VOICE_GATEWAY_PORT": str(settings.voice_gateway_port),
     }
 
 

@@ -1,7 +1,8 @@
 """The web chat page's HTTP side: headers, its own files, the vendored socket.io client, read-aloud.
 
 The webchat blueprint runs in a real Sanic server (a subprocess on a free port, mounted the way
-Rasa mounts channels); read-aloud synthesizes real speech (espeak-ng: edge-tts is unreachable here).
+Rasa mounts channels); read-aloud is forwarded to a real voice gateway (python -m voice.gateway),
+which synthesizes real speech (espeak-ng: edge-tts is unreachable here).
 """
 import io
 import json
@@ -13,7 +14,7 @@ import wave
 import pytest
 import requests
 
-from tests.servers import ROOT, free_port
+from tests.servers import ROOT, TEST_GATEWAY_SECRET, free_port
 
 APP = """
 import sys
@@ -30,29 +31,35 @@ app.run(host="127.0.0.1", port=int(sys.argv[1]), access_log=False, motd=False)
 """
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    port = free_port()
-    workdir = tmp_path_factory.mktemp("webchat-http")
-    env = {"PYTHONPATH": str(ROOT), "ANXIN_TTS_CACHE": str(workdir / "tts"), "ANXIN_TTS_EDGE_TIMEOUT": "0.5",
-           "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workdir)}
-    log = open(workdir / "server.log", "wb")
-    process = subprocess.Popen([sys.executable, "-c", APP, str(port)], cwd=ROOT, env=env, stdout=log,
-                               stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
+def started(command, env, workdir, log_name: str, ready_url: str) -> subprocess.Popen:
+    log = open(workdir / log_name, "wb")
+    process = subprocess.Popen([sys.executable, *command], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
         try:
-            requests.get(f"{url}/webhooks/webchat/", timeout=2)
-            break
+            requests.get(ready_url, timeout=2)
+            return process
         except requests.RequestException:
             time.sleep(0.3)
-    else:
-        process.kill()
-        pytest.fail("webchat server did not start:\n" + (workdir / "server.log").read_text(errors="replace")[-2000:])
+    process.kill()
+    pytest.fail(f"{log_name} did not start:\n" + (workdir / log_name).read_text(errors="replace")[-2000:])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    port, gateway_port = free_port(), free_port()
+    workdir = tmp_path_factory.mktemp("webchat-http")
+    env = {"PYTHONPATH": str(ROOT), "ANXIN_TTS_CACHE": str(workdir / "tts"), "ANXIN_TTS_EDGE_TIMEOUT": "0.5",
+           "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(workdir), "ANXIN_VOICE_PRELOAD": "0",
+           "ANXIN_VOICE_GATEWAY_PORT": str(gateway_port), "ANXIN_VOICE_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}",
+           "ANXIN_GATEWAY_SECRET": TEST_GATEWAY_SECRET}
+    url = f"http://127.0.0.1:{port}"
+    processes = [started(["-m", "voice.gateway"], env, workdir, "gateway.log", f"http://127.0.0.1:{gateway_port}/health"),
+                 started(["-c", APP, str(port)], env, workdir, "server.log", f"{url}/webhooks/webchat/")]
     yield url
-    process.terminate()
-    process.wait(timeout=20)
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=20)
 
 
 def csp(response):
@@ -154,3 +161,22 @@ def test_read_aloud_is_rate_limited_per_client(server):
     assert statuses[0] == 200 and 429 in statuses, statuses
     refused = answers[statuses.index(429)].json()
     assert refused["error"] == "busy" and "稍等" in refused["message"]
+
+
+def test_without_the_voice_gateway_read_aloud_is_refused_politely(tmp_path):
+    """The page's server alone, its gateway not running: the usual no_voice refusal, never a 500."""
+    port, nobody = free_port(), free_port()
+    env = {"PYTHONPATH": str(ROOT), "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(tmp_path),
+           "ANXIN_VOICE_GATEWAY_URL": f"http://127.0.0.1:{nobody}", "ANXIN_GATEWAY_SECRET": TEST_GATEWAY_SECRET}
+    url = f"http://127.0.0.1:{port}"
+    process = started(["-c", APP, str(port)], env, tmp_path, "server.log", f"{url}/webhooks/webchat/")
+    try:
+        answer = speak(url, {"text": "Your next premium is due on December 10.", "language": "en"})
+        assert answer.status_code == 503
+        assert answer.json() == {"error": "no_voice",
+                                 "message": "Reading aloud is not available right now. Please read the text."}
+        assert requests.get(f"{url}/webhooks/webchat/", timeout=5).status_code == 200  # the page itself still works
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+

@@ -295,3 +295,31 @@ def test_unreadable_voice_note_gets_a_polite_answer(new_user, bot_api):
     _voice_note(user, bot_api, f"bad-{user.id}", b"OggS this is not audio at all")
     user.wait_text("录音打不开", timeout=60)
     assert not user.sent("sendVoice")
+
+
+def test_without_the_voice_gateway_a_voice_note_asks_for_text_and_elder_mode_still_answers(new_user, bot_api,
+                                                                                           telegram_servers):
+    """(runs last here) The gateway killed: Telegram stays in Rasa and keeps answering, in text; then it is back."""
+    import signal
+
+    from tests.servers import GATEWAY
+
+    servers = telegram_servers
+    servers.processes[GATEWAY].send_signal(signal.SIGKILL)
+    servers.processes[GATEWAY].wait(timeout=30)
+    try:
+        user = new_user()
+        _voice_note(user, bot_api, f"down-{user.id}", _spoken_ogg("我要转人工", "zh"))
+        user.wait_text("暂时听不了语音", timeout=60)  # "please type", never silence
+        elder = new_user()
+        elder.press("tg:elder:1")
+        elder.wait_text("已开启长辈版")
+        elder.send("你好")
+        elder.wait_text("小安", timeout=120)  # read-aloud cannot speak, the answer still comes
+        assert not user.sent("sendVoice") and not elder.sent("sendVoice")
+    finally:
+        servers.processes[GATEWAY] = servers.spawn(GATEWAY)
+        deadline = time.time() + 180
+        while not servers.gateway_ready() and time.time() < deadline:
+            time.sleep(0.5)
+    assert servers.gateway_ready()
