@@ -377,7 +377,7 @@ def print_latency(latencies: dict, stages: list, load_before: float, load_after:
         values = latencies[rule]
         print(f"  {name:32s} {statistics.median(values) * 1000:6.0f} ms {percentile(values, 0.95) * 1000:6.0f} ms")
     ratio = statistics.median(latencies["on"]) / statistics.median(latencies["off"])
-    print(f"  smart / fixed, p50: {ratio:.2f} ({(1 - ratio) * 100:.0f}% lower)")
+    print(f"  smart / fixed, p50: {ratio:.2f} ({abs(1 - ratio) * 100:.0f}% {'lower' if ratio <= 1 else 'higher'})")
     if stages:
         print("  server per-turn medians: " + ", ".join(
             f"{name} {statistics.median(int(s[index]) for s in stages)} ms"
