@@ -6,14 +6,28 @@
    utterances go once with the turn model (smartTurn=on) and once with the fixed 1.8 s silence
    (smartTurn=off), interleaved, so both rules see the same load. Per-stage medians (ASR, Rasa,
    TTS first byte) come from the server's own per-turn log lines.
-2. Offline, on the whole fixture set (tests/voice/phone/turn_fixtures.py, with Whisper for the
+2. Capacity (calls per core): N simultaneous calls on the one server, each a caller who speaks a
+   complete utterance in real time (20 ms frames at the carrier's pace, the line live throughout),
+   listens to the whole reply as a phone plays it (the carrier echoes each mark once its audio
+   would have played), pauses, and speaks again, for several turns. For each N: end of speech ->
+   first reply audio p50/p95; the largest N at which p50 <= 1.0 s and p95 <= 1.5 s still hold (and,
+   for comparison, at which the smart rule is still no slower than the fixed rule with one call);
+   calls per core = N / CPUs.
+3. Offline, on the whole fixture set (tests/voice/phone/turn_fixtures.py, with Whisper for the
    transcript veto): how often a 1.0–2.0 s pause inside an unfinished sentence ends the turn early,
    for both rules, how long complete utterances wait, and the turn model's inference time.
+
+    python -m tests.bench_phone                       # all three parts (make bench)
+    python -m tests.bench_phone --parts capacity --calls 1,2,4,6,8 --turns 3
+    python -m tests.bench_phone --quick               # capacity only, 1,2,4 calls, 2 turns (a few minutes)
 """
 from __future__ import annotations
 
+import argparse
 import asyncio
 import base64
+import json
+import math
 import os
 import re
 import statistics
@@ -21,11 +35,13 @@ import tempfile
 import time
 from pathlib import Path
 
+import websockets
+
 from tests.bench import machine
 from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
-from tests.voice.phone.turn_fixtures import COMPLETE, early_end_rates, fixtures, whisper_words
+from tests.voice.phone.turn_fixtures import COMPLETE, Fixture, early_end_rates, fixtures, whisper_words
 from voice.audio import mulaw8k_to_pcm16k
 from voice.phone.smart_turn import smart_turn_model
 from voice.phone.turns import TurnSettings
@@ -33,6 +49,13 @@ from voice.phone.turns import TurnSettings
 TOKEN = "bench-phone-token"
 UTTERANCES = 12  # complete utterances per rule, taken evenly from the three languages
 RULES = ("on", "off")
+TARGET_P50_S, TARGET_P95_S = 1.0, 1.5  # issue 17: end of speech -> first reply audio, complete utterances
+CAPACITY_CALLS = (1, 2, 4, 6, 8)
+CAPACITY_TURNS = 3  # turns each call speaks (more at small N: see --min-samples)
+REPLY_TIMEOUT_S = 30.0  # a turn with no reply audio by then counts as missed (and fails the targets)
+GAP_S = 0.6  # the caller's pause between hearing the reply and speaking again
+# A request for a person ends the bot's part of the call: the capacity callers ask only the bot.
+_TO_A_PERSON = ("转人工", "轉真人", "person")
 
 
 def percentile(values, q):
@@ -67,30 +90,306 @@ def utterances() -> list:
     return [complete[int(i * step)] for i in range(UTTERANCES)]
 
 
-def calls() -> tuple:
+def calls(servers: Servers) -> tuple:
     chosen = utterances()
     latencies = {rule: [] for rule in RULES}
-    with tempfile.TemporaryDirectory() as workdir:
-        servers = Servers(Path(workdir), preload_voice=True, extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
+    url = stream_url(servers)
+    logs = log_sizes(servers)
+    asyncio.run(one_call(url, 9999, chosen[0].mulaw[:int(chosen[0].speech_end_s * 8000)], "on"))  # warm-up
+    load_before = os.getloadavg()[0]
+    for index, fixture in enumerate(chosen):
+        speech = fixture.mulaw[:int(fixture.speech_end_s * 8000)]
+        for rule in (RULES if index % 2 == 0 else RULES[::-1]):
+            latencies[rule].append(asyncio.run(one_call(url, index * 2 + (rule == "off"), speech, rule)))
+    load_after = os.getloadavg()[0]
+    return latencies, server_stages(servers, logs)[1:], load_before, load_after
+
+
+def stream_url(servers: Servers) -> str:
+    return servers.url.replace("http://", "ws://") + "/webhooks/phone/stream"
+
+
+def log_sizes(servers: Servers) -> dict:
+    return {log: log.stat().st_size for log in servers.workdir.glob("*.log")}
+
+
+def server_stages(servers: Servers, sizes: dict) -> list:
+    """The call's per-turn log lines (whichever server process writes them) since `sizes` = log_sizes():
+    (ASR, Rasa, TTS first byte, total) ms each."""
+    text = ""
+    for log in servers.workdir.glob("*.log"):
+        with open(log, "rb") as file:
+            file.seek(sizes.get(log, 0))
+            text += file.read().decode(errors="replace")
+    return re.findall(r"turn: ASR (\d+) ms, Rasa (\d+) ms, TTS first byte (\d+) ms, end of speech -> first audio "
+                      r"(\d+) ms", text)
+
+
+# ---- capacity: simultaneous calls ----------------------------------------------------------------
+
+class PlayingCarrier(FakeTwilio):
+    """A carrier that plays the bot's audio in real time: each mark is echoed when the audio before it
+    would have finished playing, and `clear` drops what was queued (its marks echoed at once), as Twilio
+    does. So the call's silence timers start when the caller has really heard the prompt."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, echo_marks=False, **kwargs)
+        self.played_until = 0.0  # loop time when the queued audio will have played
+        self.pending_marks: dict = {}  # name -> the timer that echoes it
+
+    async def _read(self) -> None:
+        loop = asyncio.get_running_loop()
         try:
-            url = servers.url.replace("http://", "ws://") + "/webhooks/phone/stream"
-            asyncio.run(one_call(url, 9999, chosen[0].mulaw[:int(chosen[0].speech_end_s * 8000)], "on"))  # warm-up
-            load_before = os.getloadavg()[0]
-            for index, fixture in enumerate(chosen):
-                speech = fixture.mulaw[:int(fixture.speech_end_s * 8000)]
-                for rule in (RULES if index % 2 == 0 else RULES[::-1]):
-                    latencies[rule].append(asyncio.run(one_call(url, index * 2 + (rule == "off"), speech, rule)))
-            load_after = os.getloadavg()[0]
-            log = (Path(workdir) / "rasa.log").read_text(errors="replace")
+            async for raw in self.ws:
+                message = json.loads(raw)
+                self.received.append(message)
+                self.received_at.append(time.perf_counter())
+                event, now = message.get("event"), loop.time()
+                if event == "media":
+                    self.played_until = max(self.played_until, now) + FRAME / 8000
+                elif event == "mark":
+                    name = message["mark"]["name"]
+                    self.pending_marks[name] = loop.call_later(max(0.0, self.played_until - now),
+                                                               lambda n=name: asyncio.ensure_future(self._echo(n)))
+                elif event == "clear":
+                    self.played_until = now
+                    for name in list(self.pending_marks):
+                        self.pending_marks[name].cancel()
+                        await self._echo(name)
+        except websockets.ConnectionClosed:
+            pass
+
+    async def _echo(self, name: str) -> None:
+        if self.pending_marks.pop(name, None) is not None and not self.ws.closed:
+            await self.send({"event": "mark", "streamSid": self.stream_sid, "mark": {"name": name}})
+
+    def heard_everything(self, quiet_s: float) -> bool:
+        """Everything sent has played and nothing new came for `quiet_s` (the bot has finished its turn)."""
+        loop_now = asyncio.get_running_loop().time()
+        last = self.received_at[-1] if self.received_at else 0.0
+        return (not self.pending_marks and loop_now >= self.played_until
+                and time.perf_counter() - last >= quiet_s)
+
+
+class Caller:
+    """One caller on a live line: 20 ms frames at the carrier's pace, silence unless they are speaking."""
+
+    def __init__(self, carrier: PlayingCarrier) -> None:
+        self.carrier = carrier
+        self.speech = b""  # what they are saying now, not yet sent
+        self.speech_ended = asyncio.Event()
+        self.end_of_speech = 0.0
+        self.behind_s = 0.0  # the most the line fell behind real time (the bench's own load)
+        self.closed = False
+
+    def say(self, mulaw: bytes) -> None:
+        self.speech, self.speech_ended = mulaw, asyncio.Event()
+
+    async def line(self) -> None:
+        loop = asyncio.get_running_loop()
+        started, sent = loop.time(), 0
+        silent = silence(FRAME / 8000)
+        while not self.closed:
+            frame, last_word = silent, False
+            if self.speech:
+                frame, self.speech = self.speech[:FRAME].ljust(FRAME, silent[:1]), self.speech[FRAME:]
+                last_word = not self.speech
+            try:
+                await self.carrier.send({"event": "media", "streamSid": self.carrier.stream_sid,
+                                         "media": {"track": "inbound", "payload": base64.b64encode(frame).decode()}})
+            except websockets.ConnectionClosed:
+                return
+            if last_word:
+                self.end_of_speech = time.perf_counter()
+                self.speech_ended.set()
+            sent += 1
+            due = started + sent * FRAME / 8000
+            self.behind_s = max(self.behind_s, loop.time() - due)
+            await asyncio.sleep(max(0.0, due - loop.time()))
+
+
+async def until(condition, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        await asyncio.sleep(0.02)
+    return True
+
+
+async def capacity_call(url: str, number: int, turns: list, delay_s: float) -> dict:
+    """A caller who waits out the welcome, then speaks each turn and listens to the whole reply."""
+    await asyncio.sleep(delay_s)
+    result = {"latencies": [], "missed": 0, "behind_s": 0.0}
+    async with PlayingCarrier(url, TOKEN, caller="+86 139 6666 %04d" % number,
+                              call_sid=f"CAcap{number:05d}", parameters={"smartTurn": "on"}) as carrier:
+        caller = Caller(carrier)
+        line = asyncio.ensure_future(caller.line())
+        try:
+            await until(lambda: carrier.events("mark"), 120)  # the welcome
+            await until(lambda: carrier.heard_everything(1.0), 120)
+            for speech in turns:
+                await asyncio.sleep(GAP_S)
+                since = len(carrier.received)
+                caller.say(speech)
+                await caller.speech_ended.wait()
+                if not await until(lambda: carrier.events("media", since), REPLY_TIMEOUT_S):
+                    result["missed"] += 1
+                    continue
+                first = since + next(i for i, m in enumerate(carrier.received[since:]) if m.get("event") == "media")
+                result["latencies"].append(carrier.received_at[first] - caller.end_of_speech)
+                await until(lambda: carrier.heard_everything(1.0), 120)
         finally:
-            servers.stop()
-    stages = re.findall(r"turn: ASR (\d+) ms, Rasa (\d+) ms, TTS first byte (\d+) ms, end of speech -> first audio "
-                        r"(\d+) ms", log)[1:]
-    return latencies, stages, load_before, load_after
+            caller.closed = True
+            await line
+            result["behind_s"] = caller.behind_s
+    return result
+
+
+def capacity_utterances() -> list:
+    return [f for f in fixtures() if f.pause is None and not any(w in f.text for w in _TO_A_PERSON)]
+
+
+async def simultaneous_calls(url: str, count: int, turns: int, first_number: int) -> list:
+    pool = capacity_utterances()
+    calls = []
+    for index in range(count):
+        number = first_number + index
+        speeches = [pool[(number * 7 + turn) % len(pool)] for turn in range(turns)]
+        spread = index * 2.0 / count  # callers arrive within 2 s, not on the same frame
+        calls.append(capacity_call(url, number, [_speech(f) for f in speeches], spread))
+    return await asyncio.gather(*calls)
+
+
+def _speech(fixture: Fixture) -> bytes:
+    return fixture.mulaw[:int(fixture.speech_end_s * 8000)]
+
+
+def capacity(servers: Servers, levels: list, turns: int, min_samples: int) -> list:
+    """Each level of simultaneous calls in turn on the same server; one row of figures per level."""
+    url = stream_url(servers)
+    rows, number = [], 0
+    asyncio.run(simultaneous_calls(url, 1, 1, 9999))  # warm-up: the first turn loads and caches
+    for count in levels:
+        per_call = max(turns, math.ceil(min_samples / count))
+        logs = log_sizes(servers)
+        load_before = os.getloadavg()[0]
+        started = time.perf_counter()
+        results = asyncio.run(simultaneous_calls(url, count, per_call, number))
+        number += count
+        latencies = [value for r in results for value in r["latencies"]]
+        missed = sum(r["missed"] for r in results)
+        stages = server_stages(servers, logs)
+        rows.append({
+            "calls": count, "turns": len(latencies) + missed, "missed": missed,
+            "p50": statistics.median(latencies) if latencies else math.inf,
+            "p95": percentile(latencies, 0.95) if latencies and not missed else math.inf,
+            # the server's own medians: ASR, Rasa, TTS first byte, and its end of turn -> first audio
+            "stages_ms": [statistics.median(int(s[i]) for s in stages) if stages else 0 for i in range(4)],
+            "behind_ms": max(r["behind_s"] for r in results) * 1000,
+            "load": (load_before, os.getloadavg()[0]), "seconds": time.perf_counter() - started,
+        })
+        print(f"  {count} call(s): p50 {rows[-1]['p50'] * 1000:.0f} ms, p95 {rows[-1]['p95'] * 1000:.0f} ms "
+              f"({rows[-1]['turns']} turns, {missed} missed)", flush=True)
+    return rows
+
+
+def largest_holding(rows: list, p50_s: float, p95_s: float) -> int:
+    """The largest N up to which every level measured kept p50 <= p50_s and p95 <= p95_s (0: not even one)."""
+    held = 0
+    for row in rows:
+        if row["p50"] > p50_s or row["p95"] > p95_s:
+            break
+        held = row["calls"]
+    return held
+
+
+def print_capacity(rows: list, fixed: tuple) -> None:
+    cores = os.cpu_count() or 1
+    print(f"capacity: simultaneous calls on one server ({cores} CPUs), smart end of turn, each caller speaking "
+          f"complete utterances in real time and hearing each reply out; end of speech -> first reply audio:")
+    print(f"  {'calls':>5s} {'turns':>5s} {'missed':>6s} {'p50':>8s} {'p95':>8s} | server medians: {'ASR':>7s} "
+          f"{'Rasa':>7s} {'TTS':>7s} {'turn->audio':>11s} | {'line lag':>8s} {'load 1m':>11s}")
+    for row in rows:
+        asr, rasa, tts, total = row["stages_ms"]
+        print(f"  {row['calls']:5d} {row['turns']:5d} {row['missed']:6d} {row['p50'] * 1000:5.0f} ms "
+              f"{row['p95'] * 1000:5.0f} ms |                 {asr:4.0f} ms {rasa:4.0f} ms {tts:4.0f} ms "
+              f"{total:8.0f} ms | {row['behind_ms']:5.0f} ms {row['load'][0]:4.1f}->{row['load'][1]:4.1f}")
+    print("  (line lag: the most a caller's 20 ms frames fell behind real time, the bench's own share of the CPUs)")
+    held = largest_holding(rows, TARGET_P50_S, TARGET_P95_S)
+    print(f"  targets p50 <= {TARGET_P50_S:.1f} s, p95 <= {TARGET_P95_S:.1f} s hold up to {held} simultaneous "
+          f"call(s): {held / cores:.1f} calls per core")
+    if fixed:
+        fixed_p50, fixed_p95 = fixed
+        as_fixed = largest_holding(rows, fixed_p50, fixed_p95)
+        print(f"  no slower than the fixed {TurnSettings(smart_turn=False).end_silence_s:.1f} s rule with one call "
+              f"(p50 {fixed_p50 * 1000:.0f} ms, p95 {fixed_p95 * 1000:.0f} ms) up to {as_fixed} call(s): "
+              f"{as_fixed / cores:.1f} calls per core")
+
+
+def arguments() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--parts", default="latency,capacity,offline",
+                        help="which parts to run, comma-separated: latency, capacity, offline")
+    parser.add_argument("--calls", default=",".join(map(str, CAPACITY_CALLS)),
+                        help="capacity levels: numbers of simultaneous calls, e.g. 1,2,4,6,8")
+    parser.add_argument("--turns", type=int, default=CAPACITY_TURNS, help="turns each capacity call speaks")
+    parser.add_argument("--min-samples", type=int, default=8,
+                        help="turns measured at each level at least (small levels speak more turns per call)")
+    parser.add_argument("--quick", action="store_true", help="capacity only, at 1, 2 and 4 calls, 2 turns each")
+    options = parser.parse_args()
+    if options.quick:
+        options.parts, options.calls, options.turns, options.min_samples = "capacity", "1,2,4", 2, 4
+    options.parts = set(options.parts.split(","))
+    options.calls = [int(n) for n in options.calls.split(",")]
+    return options
 
 
 def main() -> None:
-    latencies, stages, load_before, load_after = calls()
+    options = arguments()
+    latencies = rows = None
+    print(f"# Phone benchmark on {machine()}; uptime: {os.popen('uptime').read().strip()}", flush=True)
+    if options.parts & {"latency", "capacity"}:
+        with tempfile.TemporaryDirectory() as workdir:
+            servers = Servers(Path(workdir), preload_voice=True, extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
+            try:
+                if "latency" in options.parts:
+                    latencies, stages, load_before, load_after = calls(servers)
+                    print_latency(latencies, stages, load_before, load_after)
+                if "capacity" in options.parts:
+                    rows = capacity(servers, options.calls, options.turns, options.min_samples)
+            finally:
+                servers.stop()
+        if rows:
+            fixed = (statistics.median(latencies["off"]), percentile(latencies["off"], 0.95)) if latencies else ()
+            print_capacity(rows, fixed)
+            print(f"  uptime after: {os.popen('uptime').read().strip()}")
+    if "offline" in options.parts:
+        offline()
+
+
+def print_latency(latencies: dict, stages: list, load_before: float, load_after: float) -> None:
+    print(f"end of speech -> first reply audio byte, {UTTERANCES} complete utterances ({languages()}), one call each "
+          f"(load average {load_before:.1f} before the calls, {load_after:.1f} after):")
+    fixed = TurnSettings(smart_turn=False)
+    print(f"  {'rule':32s} {'p50':>8s} {'p95':>8s}")
+    for rule, name in (("on", "smart (0.25 s pause + model)"), ("off", f"fixed ({fixed.end_silence_s:.1f} s silence)")):
+        values = latencies[rule]
+        print(f"  {name:32s} {statistics.median(values) * 1000:6.0f} ms {percentile(values, 0.95) * 1000:6.0f} ms")
+    ratio = statistics.median(latencies["on"]) / statistics.median(latencies["off"])
+    print(f"  smart / fixed, p50: {ratio:.2f} ({abs(1 - ratio) * 100:.0f}% {'lower' if ratio <= 1 else 'higher'})")
+    if stages:
+        print("  server per-turn medians: " + ", ".join(
+            f"{name} {statistics.median(int(s[index]) for s in stages)} ms"
+            for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "end-of-turn -> first audio"))), flush=True)
+
+
+def languages() -> str:
+    return ", ".join(f"{n} {lang}" for lang, n in sorted(
+        {lang: sum(1 for f in utterances() if f.language == lang) for lang, _ in COMPLETE}.items()))
+
+
+def offline() -> None:
     offline_load = os.getloadavg()[0]
     rates = early_end_rates(words=whisper_words)
     inference, cpu = [], []
@@ -101,22 +400,7 @@ def main() -> None:
         model.probability(pcm)
         inference.append((time.perf_counter() - started) * 1000)
         cpu.append((time.thread_time() - cpu_started) * 1000)  # one thread: what it costs without contention
-    fixed = TurnSettings(smart_turn=False)
-    print(f"# Phone benchmark on {machine()}; load average {load_before:.1f} before the calls, {load_after:.1f} "
-          f"after, {offline_load:.1f} before the offline part")
-    languages = ", ".join(f"{n} {lang}" for lang, n in sorted(
-        {lang: sum(1 for f in utterances() if f.language == lang) for lang, _ in COMPLETE}.items()))
-    print(f"end of speech -> first reply audio byte, {UTTERANCES} complete utterances ({languages}), one call each:")
-    print(f"  {'rule':32s} {'p50':>8s} {'p95':>8s}")
-    for rule, name in (("on", "smart (0.25 s pause + model)"), ("off", f"fixed ({fixed.end_silence_s:.1f} s silence)")):
-        values = latencies[rule]
-        print(f"  {name:32s} {statistics.median(values) * 1000:6.0f} ms {percentile(values, 0.95) * 1000:6.0f} ms")
-    ratio = statistics.median(latencies["on"]) / statistics.median(latencies["off"])
-    print(f"  smart / fixed, p50: {ratio:.2f} ({(1 - ratio) * 100:.0f}% lower)")
-    if stages:
-        print("  server per-turn medians: " + ", ".join(
-            f"{name} {statistics.median(int(s[index]) for s in stages)} ms"
-            for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "end-of-turn -> first audio"))))
+    print(f"offline (load average {offline_load:.1f} before it):")
     print(f"mid-sentence pauses (1.0-2.0 s) that end the turn early, {rates['paused']} unfinished utterances:")
     print(f"  smart {rates['smart_early'] * 100:.1f}%   fixed {rates['fixed_early'] * 100:.1f}%")
     print(f"complete utterances ({rates['complete']}) ended at the short pause by the smart rule: "

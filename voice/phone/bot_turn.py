@@ -2,7 +2,9 @@
 
 Every finished caller transcript (and key payload) reaches Rasa here, `answer` -> `hooks.bot_turn`.
 Failures: 6 s of silence after a prompt repeats it; the second failed recognition in a row
-(silence or speech nobody could transcribe) hands the caller to a person.
+(silence or speech nobody could transcribe) hands the caller to a person. A bot server that cannot be
+reached (BotUnavailable) is not the caller's failure: voice/phone/bot_outage.py answers instead
+(an apology, then a call-back ticket); a turn that failed inside the bot says "not heard".
 """
 from __future__ import annotations
 
@@ -15,7 +17,8 @@ from typing import List, Optional
 from actions.service.constants import HUMAN_PAYLOAD
 from voice.phone import prompts
 from voice.phone.barge_in import is_backchannel
-from voice.phone.call_state import BotReply, CallState
+from voice.phone.bot_outage import BotOutage
+from voice.phone.call_state import BotReply, BotUnavailable, CallState
 from voice.phone.frames import CallerAudio, CallerTurn
 from voice.phone.human_lane import HumanLane
 from voice.phone.keypad import Keypad
@@ -59,6 +62,7 @@ class BotTurn(FrameProcessor):
         self.no_input_s = no_input_s
         self.max_failures = max_failures
         self.failures = 0
+        self.outage = BotOutage(call)
         self.timings: List[TurnTimings] = []
         self._lock = asyncio.Lock()
 
@@ -125,6 +129,9 @@ class BotTurn(FrameProcessor):
         rasa_started = time.perf_counter()
         try:
             reply = await call.hooks.bot_turn(call.sender_id, text, dict(call.metadata))
+            self.outage.recovered()
+        except BotUnavailable:
+            reply = await self.outage.reply(text)
         except Exception:
             logger.exception("phone call %s: bot turn failed", call.sender_id)
             reply = BotReply([{"text": prompts.text("not_heard", call.language)}], call.language)

@@ -58,6 +58,30 @@ _TEXT: Dict[str, Dict[str, str]] = {
         "yue": "我再講一次。",
         "en": "I'll say that again.",
     },
+    # The bot server cannot be reached (voice/phone/bot_outage.py): the first time, an apology and
+    # "say it again"; the human_option follows it.
+    "bot_busy": {
+        "zh-Hans": "抱歉，系统现在有点忙。请稍等一下，再说一遍。",
+        "zh-Hant": "抱歉，系統現在有點忙。請稍等一下，再說一遍。",
+        "yue": "唔好意思，系統而家有啲忙。請等一陣，再講一次。",
+        "en": "Sorry, our system is busy right now. Please say that again in a moment.",
+    },
+    # Still unreachable, or 0 pressed: a call-back ticket was opened. {ticket} is read digit by digit.
+    "callback_ticket": {
+        "zh-Hans": "抱歉，系统现在很忙。我们已经记下您的事。工作人员会尽快给您回电话。您的服务单号是：{ticket}。",
+        "zh-Hant": "抱歉，系統現在很忙。我們已經記下您的事。工作人員會盡快給您回電話。您的服務單號是：{ticket}。",
+        "yue": "唔好意思，系統而家好忙。我哋已經記低咗您嘅事。職員會盡快打返俾您。您嘅服務單號係：{ticket}。",
+        "en": "Sorry, our system is busy right now. We have noted your request. A person will call you back soon. "
+              "Your ticket number is {ticket}.",
+    },
+    # The same, when the caller's number is withheld: nobody can call back, so they are asked to call again.
+    "ticket_call_again": {
+        "zh-Hans": "抱歉，系统现在很忙。我们已经记下您的事。请您稍后再打过来。您的服务单号是：{ticket}。",
+        "zh-Hant": "抱歉，系統現在很忙。我們已經記下您的事。請您稍後再打過來。您的服務單號是：{ticket}。",
+        "yue": "唔好意思，系統而家好忙。我哋已經記低咗您嘅事。請您遲啲再打嚟。您嘅服務單號係：{ticket}。",
+        "en": "Sorry, our system is busy right now. We have noted your request. Please call us again later. "
+              "Your ticket number is {ticket}.",
+    },
     "rate_on_keys": {  # a 1-5 rating: the key is the score, so one sentence says it all
         "zh-Hans": "请按1到5打分，5分最满意。不想打分，请按井号键。",
         "zh-Hant": "請按1到5評分，5分最滿意。不想評分，請按井號鍵。",
@@ -77,6 +101,19 @@ def text(name: str, language: str, **values: str) -> str:
     variants = _TEXT[name]
     chosen = variants.get(language) or (variants.get("zh-Hant") if language == "yue" else None) or variants["zh-Hans"]
     return chosen.format(**values) if values else chosen
+
+
+_DIGIT_WORDS = {"zh": "零一二三四五六七八九",
+                "en": ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine")}
+
+
+def spoken_reference(reference: str, language: str) -> str:
+    """A ticket reference read one character at a time (H000042 -> "H、零、零、零、零、四、二"): an elder
+    can write it down, and no voice reads 000042 as "forty-two"."""
+    english = language == "en"
+    words = _DIGIT_WORDS["en" if english else "zh"]
+    spoken = [words[int(c)] if c.isdigit() else c for c in reference]
+    return ", ".join(spoken) if english else "、".join(spoken)
 
 
 def welcome(language: str, known_caller: bool, senior: bool) -> List[Segment]:
