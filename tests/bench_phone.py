@@ -41,9 +41,10 @@ from tests.bench import machine
 from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
-from tests.voice.phone.turn_fixtures import COMPLETE, Fixture, early_end_rates, fixtures, whisper_words
+from tests.voice.phone.turn_fixtures import (COMPLETE, Fixture, early_end_rates, fixtures, pause_evidence,
+                                             whisper_words)
 from voice.audio import mulaw8k_to_pcm16k
-from voice.phone.smart_turn import smart_turn_model
+from voice.phone.smart_turn import smart_turn_model, transcript_unfinished
 from voice.phone.turns import TurnSettings
 
 TOKEN = "bench-phone-token"
@@ -69,13 +70,15 @@ async def one_call(url: str, number: int, speech: bytes, smart: str) -> float:
         await call.wait_for(lambda: call.events("mark"), timeout=120)  # the welcome has been sent
         await call.wait_quiet(1.0)
         since = len(call.received)
-        end_of_speech = 0.0
+        end_of_speech, started = 0.0, time.perf_counter()
         for index, frame in enumerate(frames(speech + silence(4.0))):
             await call.send({"event": "media", "streamSid": call.stream_sid,
                              "media": {"track": "inbound", "payload": base64.b64encode(frame).decode()}})
             if index == len(speech) // FRAME:
                 end_of_speech = time.perf_counter()
-            await asyncio.sleep(FRAME / 8000)  # real time, as the carrier streams
+            # Real time on a clock, as the carrier streams: sleeping 20 ms after each send would drift
+            # late on a loaded machine (90 sleeps of 20 ms took 1.9-2.9 s at load 7, not 1.8 s).
+            await asyncio.sleep(max(0.0, started + (index + 1) * FRAME / 8000 - time.perf_counter()))
             if call.events("media", since):
                 break
         await call.wait_for(lambda: call.events("media", since), timeout=120)
@@ -389,6 +392,70 @@ def languages() -> str:
         {lang: sum(1 for f in utterances() if f.language == lang) for lang, _ in COMPLETE}.items()))
 
 
+SENTENCE_END = re.compile(r"[。？！?!.]$")  # Whisper's sentence-final punctuation ("..." trails off)
+EARLY_TARGET = 0.05
+
+
+def sentence_final(words: str) -> bool:
+    words = words.strip()
+    return bool(SENTENCE_END.search(words)) and not words.endswith(("...", "…")) and not transcript_unfinished(words)
+
+
+def separation(finished, unfinished) -> float:
+    """Area under the ROC curve: 1.0 tells them apart perfectly, 0.5 is chance."""
+    pairs = [(a > b) + 0.5 * (a == b) for a in finished for b in unfinished]
+    return sum(pairs) / len(pairs)
+
+
+def combined_wait_s(evidence, high: float, low: float, confirm_s: float) -> float:
+    """The silence a combined verdict waits at this pause: at once when the model is sure, after
+    confirm_s when it is fairly sure and the words end a sentence, else the elder's allowance."""
+    settings = TurnSettings(smart_turn=True)
+    if transcript_unfinished(evidence.words):
+        return settings.unfinished_silence_s
+    if evidence.probability > high:
+        return settings.pause_s
+    if evidence.probability >= low and sentence_final(evidence.words):
+        return confirm_s
+    return settings.unfinished_silence_s
+
+
+def combined_figures(evidence, high: float, low: float, confirm_s: float) -> tuple:
+    """(share of mid-sentence pauses it ends early, mean wait after a sentence's last word)."""
+    inside = [e for e in evidence if not e.finished and e.fixture.pause]
+    ends = [e for e in evidence if e.finished]
+    early = sum(combined_wait_s(e, high, low, confirm_s) < e.fixture.pause[1] for e in inside) / len(inside)
+    return early, statistics.mean(combined_wait_s(e, high, low, confirm_s) for e in ends)
+
+
+def report_evidence(evidence) -> None:
+    ends = [e for e in evidence if e.finished]
+    inside = [e for e in evidence if not e.finished]
+    print(f"what the rule has to go on, {len(ends)} pauses after a sentence's last word, {len(inside)} inside one:")
+    print(f"  turn model: AUC {separation([e.probability for e in ends], [e.probability for e in inside]):.2f} "
+          f"(0.5 = chance); says complete (> 0.5) at {statistics.mean(e.probability > 0.5 for e in ends) * 100:.0f}% "
+          f"of sentence ends, {statistics.mean(e.probability > 0.5 for e in inside) * 100:.0f}% of pauses inside")
+    for language in ("zh", "yue", "en"):
+        final = [sentence_final(e.words) for e in ends if e.fixture.language == language]
+        within = [sentence_final(e.words) for e in inside if e.fixture.language == language]
+        print(f"  Whisper's words end a sentence (。？！.?, no filler), {language}: {statistics.mean(final) * 100:.0f}% "
+              f"at sentence ends, {statistics.mean(within) * 100:.0f}% at pauses inside")
+    index = {id(fixture): number for number, fixture in enumerate(fixtures())}
+    halves = [[e for e in evidence if index[id(e.fixture)] % 2 == half] for half in (0, 1)]
+    grid = [(high, low, confirm) for high in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0) for low in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
+            for confirm in (0.6, 0.8, 1.0, 1.2, 1.4)]
+    # The best thresholds on the tuning half: early ends within the target if any do, then the shortest wait.
+    tuned = {point: combined_figures(halves[0], *point) for point in grid}
+    high, low, confirm = min(grid, key=lambda point: (max(tuned[point][0] - EARLY_TARGET, 0), tuned[point][1]))
+    today = (0.5, 1.0, 0.0)  # no confirm tier: the model alone (with the veto) or the allowance
+    print("  early ends / mean wait at sentence ends, tuning half | checking half:")
+    for name, point in (("today's rule (model > 0.5, else the allowance)", today),
+                        (f"combined, tuned (model > {high}, or >= {low} with a sentence-final transcript after "
+                         f"{confirm} s)", (high, low, confirm))):
+        print(f"    {name}: " + " | ".join("{:.1%} / {:.2f} s".format(*combined_figures(half, *point))
+                                          for half in halves))
+
+
 def offline() -> None:
     offline_load = os.getloadavg()[0]
     rates = early_end_rates(words=whisper_words)
@@ -409,6 +476,7 @@ def offline() -> None:
     print(f"turn-model inference (features + model, one 8 s window, 1 thread), {len(inference)} runs: wall "
           f"p50 {statistics.median(inference):.0f} ms, p95 {percentile(inference, 0.95):.0f} ms; CPU time "
           f"p50 {statistics.median(cpu):.0f} ms, p95 {percentile(cpu, 0.95):.0f} ms")
+    report_evidence(pause_evidence(words=whisper_words))
 
 
 if __name__ == "__main__":

@@ -21,7 +21,7 @@ import numpy as np
 from tests.voice.phone.caller_audio import FRAME, SILENCE
 from tests.voice.speech import spoken
 from voice.audio import pcm16k_to_mulaw8k
-from voice.phone.smart_turn import judge_pause
+from voice.phone.smart_turn import judge_pause, smart_turn_model
 from voice.phone.turns import PauseCheck, SpeechDetector, TurnDetector, TurnEnded, TurnSettings
 
 PAUSES_S = (1.0, 1.25, 1.5, 1.75, 2.0)
@@ -181,6 +181,36 @@ def _answer(detector: TurnDetector, check: PauseCheck, language: str, words, inf
     complete = asyncio.run(judge_pause(check.pcm16k(), text))
     inference.append((time.perf_counter() - started) * 1000)
     return detector.end_now(check) if complete else []
+
+
+@dataclass(frozen=True)
+class PauseEvidence:
+    """What the smart rule knows at one short pause of a fixture: the model's probability and the words."""
+
+    fixture: Fixture
+    at_s: float  # audio time of the check
+    probability: float
+    words: str
+
+    @property
+    def finished(self) -> bool:
+        """The pause follows the caller's last word (else it is inside the sentence)."""
+        return self.at_s >= self.fixture.speech_end_s - 0.05
+
+
+def pause_evidence(words=None) -> List[PauseEvidence]:
+    """Every short pause of every fixture with the turn model's probability and (with `words`) the
+    transcript so far, for judging the model and the transcript apart from any one rule."""
+    model, found = smart_turn_model(), []
+    never_ends = TurnSettings(smart_turn=True, unfinished_silence_s=TAIL_S + 1)
+    for fixture in fixtures():
+        detector = TurnDetector(never_ends, _RecordedVad(_vad(fixture)))
+        for index in range(0, len(fixture.mulaw), FRAME):
+            for check in [e for e in detector.feed(fixture.mulaw[index:index + FRAME]) if isinstance(e, PauseCheck)]:
+                pcm = check.pcm16k()
+                found.append(PauseEvidence(fixture, (index + FRAME) / 8000, model.probability(pcm),
+                                           words(pcm, fixture.language) if words else ""))
+    return found
 
 
 def whisper_words(pcm16k: np.ndarray, language: str) -> str:
