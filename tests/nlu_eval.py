@@ -1,8 +1,9 @@
 """Intent accuracy per language on a held-out split, and how long a parse takes.
 
-Two splits: tests/nlu_gate/<language>/ (the gate, written before tuning and never tuned on) and
-tests/nlu_heldout/<language>/ (the older split, now a development set). `python -m tests.nlu_eval`
-prints both and the parse time.
+Three splits: tests/nlu_gate/<language>/ (the gate, written before tuning and never tuned on),
+tests/nlu_heldout/<language>/ (the older split, now a development set) and tests/nlu_tuning/<language>/
+(fresh phrasings measured while tuning, never trained on). `python -m tests.nlu_eval` prints the gate
+and development splits and the parse time; `--splits development tuning` measures without the gate.
 """
 from __future__ import annotations
 
@@ -19,6 +20,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 TESTS = Path(__file__).resolve().parent
 GATE = TESTS / "nlu_gate"
 DEVELOPMENT = TESTS / "nlu_heldout"
+TUNING = TESTS / "nlu_tuning"
+SPLITS = {"gate": GATE, "development": DEVELOPMENT, "tuning": TUNING}
 HELDOUT = DEVELOPMENT  # the older name
 FALLBACK = "nlu_fallback"
 
@@ -186,11 +189,13 @@ def main(argv=None) -> None:
 
     parser = argparse.ArgumentParser(description="intent accuracy per language on the gate and development splits")
     parser.add_argument("--report", type=Path, help="also write the table and the misses to this directory")
+    parser.add_argument("--splits", nargs="+", choices=sorted(SPLITS), default=["gate", "development"],
+                        help="which splits to measure (tuning without the gate: `--splits development tuning`)")
+    parser.add_argument("--model", default=str(MODEL), help="the trained model to measure")
     args = parser.parse_args(argv)
-    agent = load_agent(str(MODEL))
-    evaluate(str(MODEL), GATE, agent)  # warm-up: the first parses build TensorFlow's graphs
-    evaluations = {name: evaluate(str(MODEL), split, agent)
-                   for name, split in (("gate", GATE), ("development", DEVELOPMENT))}
+    agent = load_agent(args.model)
+    evaluate(args.model, SPLITS[args.splits[0]], agent)  # warm-up: the first parses build TensorFlow's graphs
+    evaluations = {name: evaluate(args.model, SPLITS[name], agent) for name in args.splits}
     for name, evaluation in evaluations.items():
         print(summary(name, evaluation))
         for language, text, expected, got in evaluation.errors:

@@ -9,15 +9,16 @@ import pytest
 from tests.nlu_eval import GATE, evaluate
 from tests.servers import MODEL
 
-# Measured (2026-11-30, 2 cores under heavy load, fixed seed), after the second round of issue 16's data:
-# zh-Hans 92.7, zh-Hant 93.9, yue 93.9, en 97.6, all 94.5 (the model before that round, retrained on this
-# machine: 91.5 / 92.7 / 92.7 / 92.7, all 92.4; an earlier retrain of the same data had 92.7 / 98.8 / 95.1 /
-# 93.9, so a retrain alone moves a language by up to 5 phrasings; before issue 16: 85.4 / 89.0 / 89.0 / 89.0,
-# all 88.1). The merged data retrained on the same machine gave the same 92.7 / 93.9 / 93.9 / 97.6 / 94.5.
-# One phrasing is 1.2 points of a language; each floor sits 4-5 phrasings under the figure (the swing a
-# retrain alone has shown, plus one), so CI's fresh training on another CPU passes and a real regression
-# (a broken pipeline scores far lower) fails.
-MIN_ACCURACY = {"zh-Hans": 0.88, "zh-Hant": 0.89, "yue": 0.89, "en": 0.91, "all": 0.91}
+# Measured (2026-11-30, 2 cores under heavy load, fixed seed) after issue 16's third round of data:
+# zh-Hans 95.1, zh-Hant 96.3, yue 92.7, en 93.9, all 94.5 (the model before it, retrained the same way:
+# 92.7 / 93.9 / 93.9 / 97.6, all 94.5; before issue 16: 85.4 / 89.0 / 89.0 / 89.0, all 88.1).
+# Two trainings of the same inputs are identical on one machine, but any change to the inputs moves a
+# language by 1-5 of its 82 phrasings (1.2 points each); the full `rasa train` even gives another classifier
+# than `rasa train nlu` on the same NLU data (41 of 925 development and tuning labels differ), so a change
+# to stories or rules alone may move it too. Each language's floor
+# sits 2 phrasings under its figure (2.4-3.1 points), "all" 8 phrasings under, so CI's training on
+# another CPU passes and a broken pipeline (far lower) fails.
+MIN_ACCURACY = {"zh-Hans": 0.92, "zh-Hant": 0.93, "yue": 0.90, "en": 0.91, "all": 0.92}
 # The which-meaning question (actions/disambiguation.py) should be rare: issue 16 targets <= 5% of turns.
 MAX_ASKED_WHICH_MEANING = 0.08
 
