@@ -13,7 +13,8 @@ and its durable queue), laid over bot/endpoints.yml when Rasa reads it, so no UR
 written to a file; unset, bot/endpoints.yml's embedded defaults stay. Before Rasa starts, it also
 installs the cheap check of action server answers (bot/action_response.py), one resend of an action
 whose action server went away mid-call (bot/action_retry.py), the quicker load of
-the NLU classifiers (bot/model_loading.py), TEDPolicy's memory of the states it has answered
+the NLU classifiers (bot/model_loading.py), the FAQ selector run only where its answer may be read
+(bot/faq_selector.py), TEDPolicy's memory of the states it has answered
 (bot/ted_cache.py) and the language slot's mapping answered without a round trip
 (bot/language_slot.py).
 """
@@ -33,7 +34,7 @@ from sanic import Sanic
 from sanic_cors import CORS
 
 from actions.service.core.settings import Settings, get_settings
-from bot import action_response, action_retry, language_slot, model_loading, ted_cache
+from bot import action_response, action_retry, faq_selector, language_slot, model_loading, ted_cache
 
 _rasa_run = rasa.cli.run.run
 _read_endpoints = AvailableEndpoints.read_endpoints.__func__  # type: ignore[attr-defined]
@@ -129,6 +130,7 @@ def main(argv: List[str]) -> None:
     action_response.install()
     action_retry.install()
     model_loading.install()
+    faq_selector.install()
     ted_cache.install()
     language_slot.install()
     AvailableEndpoints.read_endpoints = classmethod(read_endpoints_with_settings)  # type: ignore[assignment]
