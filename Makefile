@@ -36,6 +36,7 @@ bench: install install-whisper $(MODEL) ## accuracy per language, REST latency a
 	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
 	$(ENV) python -m tests.bench_load  # closed-loop REST load: Anxin beside a stock moodbot (issue 14)
+	$(ENV) python -m tests.bench_load --workers 2  # the same, both servers with 2 Sanic workers on a Redis lock store
 	$(ENV) python -m tests.bench_voc  # voice of the customer: labelled-set ARI, 1M-event rollup, 200k-voice themes, page p95
 
 review: install  ## what real customers said that the bot did not understand -> var/reports/review.yml

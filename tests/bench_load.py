@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
+from urllib.parse import urlsplit
 
 import requests
 
@@ -108,11 +109,21 @@ def warm_up(url: str, script: Sequence[str]) -> None:
                       timeout=120)
 
 
+BENCH_REDIS = "redis://127.0.0.1:6379/13"  # the lock store both servers get with --workers > 1
+
+
+def redis_lock_store_yaml(url: str, key_prefix: str) -> str:
+    """A stock Rasa endpoints.yml lock store on `url` (Rasa allows several workers only with one)."""
+    parts = urlsplit(url)
+    return (f"lock_store:\n  type: redis\n  url: {parts.hostname}\n  port: {parts.port or 6379}\n"
+            f"  db: {(parts.path or '/0').lstrip('/') or 0}\n  key_prefix: {key_prefix}\n")
+
+
 class Moodbot:
     """Rasa's stock `rasa init` assistant, trained in a temporary directory, served by `rasa run`."""
 
-    def __init__(self, workdir: Path) -> None:
-        self.workdir, self.port, self.process = workdir, free_port(), None
+    def __init__(self, workdir: Path, workers: int = 1) -> None:
+        self.workdir, self.port, self.process, self.workers = workdir, free_port(), None, workers
 
     @property
     def url(self) -> str:
@@ -124,6 +135,9 @@ class Moodbot:
         if not list(self.workdir.glob("models/*.tar.gz")):  # trained once per directory
             subprocess.run([*rasa, "init", "--no-prompt", "--init-dir", str(self.workdir)], cwd=self.workdir,
                            env=env, check=True, capture_output=True)
+        if self.workers > 1:  # the same distributed lock store as Anxin's, so both pay for it
+            env["SANIC_WORKERS"] = str(self.workers)
+            (self.workdir / "endpoints.yml").write_text(redis_lock_store_yaml(BENCH_REDIS, "moodbot"))
         log = open(self.workdir / "rasa.log", "ab")
         self.process = subprocess.Popen([*rasa, "run", "--port", str(self.port), "--interface", "127.0.0.1",
                                          "--model", "models"], cwd=self.workdir, env=env, stdout=log,
@@ -181,6 +195,8 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser.add_argument("--seconds", type=float, default=30, help="length of each load")
     parser.add_argument("--url", help="load only this running Anxin server (no moodbot, no servers started)")
     parser.add_argument("--cluster", help="also load a running `make cluster` at this URL")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="Sanic workers for both servers (more than 1: both on a Redis lock store)")
     args = parser.parse_args(argv)
     counts = [int(c) for c in args.customers.split(",") if c.strip()]
     if args.url:
@@ -190,8 +206,10 @@ def main(argv: Optional[List[str]] = None) -> None:
     print(f"machine: {machine()}")
     workdir = Path(tempfile.mkdtemp(prefix="anxin-load-"))
     (workdir / "moodbot").mkdir()
-    moodbot, anxin = Moodbot(workdir / "moodbot"), Servers(workdir, extra_env={
-        "ANXIN_RATE_LIMIT_PER_MINUTE": "100000", "ANXIN_RATE_LIMIT_BURST": "100000"})
+    scale_out = {"SANIC_WORKERS": str(args.workers), "ANXIN_LOCK_STORE_URL": BENCH_REDIS} if args.workers > 1 else {}
+    moodbot, anxin = Moodbot(workdir / "moodbot", args.workers), Servers(workdir, extra_env={
+        "ANXIN_RATE_LIMIT_PER_MINUTE": "100000", "ANXIN_RATE_LIMIT_BURST": "100000", **scale_out})
+    print(f"Sanic workers per server: {args.workers}", flush=True)
     stops: List[Callable[[], None]] = []
     try:
         print("training and starting the stock moodbot, starting Anxin ...", flush=True)
