@@ -7,7 +7,9 @@ nothing: e.g. the which-meaning question would lose its button labels.
 """
 from __future__ import annotations
 
+import importlib
 import inspect
+import pkgutil
 import re
 from pathlib import Path
 from typing import Dict, Type
@@ -16,6 +18,7 @@ import yaml
 from rasa.shared.core.domain import Domain
 from rasa_sdk import Action
 from rasa_sdk.executor import ActionExecutor
+from rasa_sdk.utils import all_subclasses
 
 ROOT = Path(__file__).resolve().parents[2]
 # A parameter declared as the domain (`domain: DomainDict`) is not a read; any other use of the name is.
@@ -24,8 +27,19 @@ DOMAIN_USED = re.compile(r"\bdomain\b")
 
 
 def project_actions() -> Dict[str, Type[Action]]:
+    """What the action server registers: every concrete Action of the `actions` package, by name.
+
+    rasa-sdk's own `register_package` walks the package with bare module names; under pytest, whose
+    sys.path holds test folders such as tests/service/claims, that walk wanders into the tests
+    (`actions.service.claims.test_claims`) and fails. Here the walk uses full names."""
+    import actions
+
+    for module in pkgutil.walk_packages(actions.__path__, prefix="actions."):
+        importlib.import_module(module.name)
     executor = ActionExecutor()
-    executor.register_package("actions")
+    for action_class in all_subclasses(Action):
+        if action_class.__module__.startswith("actions") and not inspect.isabstract(action_class):
+            executor.register_action(action_class)
     return {name: type(run.__self__) for name, run in executor.actions.items()}
 
 
