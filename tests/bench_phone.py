@@ -1,7 +1,8 @@
 """Phone voice turn latency, smart end of turn vs the fixed silence rule (`make bench`, issue 17).
 
 1. Calls through the real action + Rasa servers and the phone WebSocket: each streams a complete
-   utterance (espeak-ng speech, Mandarin / Cantonese / English, from the end-of-turn fixtures) at
+   utterance (Mandarin / Cantonese / English, from the end-of-turn fixtures, in the most natural voice
+   installed for each language unless --voice names one: tests/voice/voices.py) at
    real-time pace, as a carrier does, and times end of speech -> first reply media frame. The same
    utterances go once with the turn model (smartTurn=on) and once with the fixed 1.8 s silence
    (smartTurn=off), interleaved, so both rules see the same load. Per-stage medians (ASR, Rasa,
@@ -33,6 +34,7 @@ import re
 import statistics
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import websockets
@@ -41,8 +43,8 @@ from tests.bench import machine
 from tests.servers import Servers
 from tests.voice.phone.caller_audio import FRAME, frames, silence
 from tests.voice.phone.carrier import FakeTwilio
-from tests.voice.phone.turn_fixtures import (COMPLETE, Fixture, early_end_rates, fixtures, pause_evidence, separation,
-                                             whisper_words)
+from tests.voice.phone.turn_fixtures import (NATURAL, Fixture, early_end_rates, fixtures, pause_evidence,
+                                             separation, whisper_words)
 from voice.audio import mulaw8k_to_pcm16k
 from voice.phone.smart_turn import smart_turn_model, transcript_unfinished
 from voice.phone.turns import TurnSettings
@@ -57,6 +59,7 @@ REPLY_TIMEOUT_S = 30.0  # a turn with no reply audio by then counts as missed (a
 GAP_S = 0.6  # the caller's pause between hearing the reply and speaking again
 # A request for a person ends the bot's part of the call: the capacity callers ask only the bot.
 _TO_A_PERSON = ("转人工", "轉真人", "person")
+VOICE = NATURAL  # the callers' voice of every part (--voice)
 
 
 def percentile(values, q):
@@ -87,23 +90,28 @@ async def one_call(url: str, number: int, speech: bytes, smart: str) -> float:
         return first_byte - end_of_speech
 
 
-def utterances() -> list:
-    complete = [f for f in fixtures() if f.pause is None]
+def utterances(voice: str) -> list:
+    complete = [f for f in fixtures(voice) if f.pause is None]
     step = len(complete) / UTTERANCES
     return [complete[int(i * step)] for i in range(UTTERANCES)]
 
 
-def calls(servers: Servers) -> tuple:
-    chosen = utterances()
-    latencies = {rule: [] for rule in RULES}
+def calls(servers: Servers, voices: list) -> tuple:
+    """{(voice, rule): latencies}: each utterance in each voice under both rules, interleaved."""
+    chosen = {voice: utterances(voice) for voice in voices}
+    latencies = {(voice, rule): [] for voice in voices for rule in RULES}
     url = stream_url(servers)
     logs = log_sizes(servers)
-    asyncio.run(one_call(url, 9999, chosen[0].mulaw[:int(chosen[0].speech_end_s * 8000)], "on"))  # warm-up
+    first = chosen[voices[0]][0]
+    asyncio.run(one_call(url, 9999, first.mulaw[:int(first.speech_end_s * 8000)], "on"))  # warm-up
     load_before = os.getloadavg()[0]
-    for index, fixture in enumerate(chosen):
-        speech = fixture.mulaw[:int(fixture.speech_end_s * 8000)]
-        for rule in (RULES if index % 2 == 0 else RULES[::-1]):
-            latencies[rule].append(asyncio.run(one_call(url, index * 2 + (rule == "off"), speech, rule)))
+    for index in range(UTTERANCES):
+        for number, voice in enumerate(voices):
+            fixture = chosen[voice][index]
+            speech = fixture.mulaw[:int(fixture.speech_end_s * 8000)]
+            for rule in (RULES if index % 2 == 0 else RULES[::-1]):
+                call = (index * len(voices) + number) * 2 + (rule == "off")
+                latencies[voice, rule].append(asyncio.run(one_call(url, call, speech, rule)))
     load_after = os.getloadavg()[0]
     return latencies, server_stages(servers, logs)[1:], load_before, load_after
 
@@ -250,7 +258,7 @@ async def capacity_call(url: str, number: int, turns: list, delay_s: float) -> d
 
 
 def capacity_utterances() -> list:
-    return [f for f in fixtures() if f.pause is None and not any(w in f.text for w in _TO_A_PERSON)]
+    return [f for f in fixtures(VOICE) if f.pause is None and not any(w in f.text for w in _TO_A_PERSON)]
 
 
 async def simultaneous_calls(url: str, count: int, turns: int, first_number: int) -> list:
@@ -340,25 +348,36 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--min-samples", type=int, default=8,
                         help="turns measured at each level at least (small levels speak more turns per call)")
     parser.add_argument("--quick", action="store_true", help="capacity only, at 1, 2 and 4 calls, 2 turns each")
+    parser.add_argument("--voices", default=NATURAL,
+                        help="the callers' voices (tests/voice/voices.py), comma-separated, e.g. natural,espeak: the "
+                             "latency part runs each side by side, the other parts the first")
     options = parser.parse_args()
     if options.quick:
         options.parts, options.calls, options.turns, options.min_samples = "capacity", "1,2,4", 2, 4
     options.parts = set(options.parts.split(","))
     options.calls = [int(n) for n in options.calls.split(",")]
+    options.voices = options.voices.split(",")
     return options
 
 
 def main() -> None:
+    global VOICE
     options = arguments()
+    VOICE = options.voices[0]
     latencies = rows = None
-    print(f"# Phone benchmark on {machine()}; uptime: {os.popen('uptime').read().strip()}", flush=True)
+    print(f"# Phone benchmark on {machine()}; uptime: {os.popen('uptime').read().strip()}; callers' voice: "
+          + ", ".join(f"{lang} {voice}" for lang, voice in sorted({(f.language, f.voice) for f in fixtures(VOICE)})),
+          flush=True)
     if options.parts & {"latency", "capacity"}:
         with tempfile.TemporaryDirectory() as workdir:
             servers = Servers(Path(workdir), preload_voice=True, extra_env={"ANXIN_PHONE_STREAM_TOKEN": TOKEN}).start()
             try:
                 if "latency" in options.parts:
-                    latencies, stages, load_before, load_after = calls(servers)
-                    print_latency(latencies, stages, load_before, load_after)
+                    latencies, stages, load_before, load_after = calls(servers, options.voices)
+                    for voice in options.voices:
+                        print_latency(voice, {rule: latencies[voice, rule] for rule in RULES}, stages, load_before,
+                                      load_after)
+                    latencies = {rule: latencies[VOICE, rule] for rule in RULES}
                 if "capacity" in options.parts:
                     rows = capacity(servers, options.calls, options.turns, options.min_samples)
             finally:
@@ -371,9 +390,9 @@ def main() -> None:
         offline()
 
 
-def print_latency(latencies: dict, stages: list, load_before: float, load_after: float) -> None:
-    print(f"end of speech -> first reply audio byte, {UTTERANCES} complete utterances ({languages()}), one call each "
-          f"(load average {load_before:.1f} before the calls, {load_after:.1f} after):")
+def print_latency(voice: str, latencies: dict, stages: list, load_before: float, load_after: float) -> None:
+    print(f"end of speech -> first reply audio byte, {UTTERANCES} complete utterances ({languages(voice)}), one call "
+          f"each (load average {load_before:.1f} before the calls, {load_after:.1f} after):")
     fixed = TurnSettings(smart_turn=False)
     print(f"  {'rule':32s} {'p50':>8s} {'p95':>8s}")
     for rule, name in (("on", "smart (0.25 s pause + model)"), ("off", f"fixed ({fixed.end_silence_s:.1f} s silence)")):
@@ -387,9 +406,9 @@ def print_latency(latencies: dict, stages: list, load_before: float, load_after:
             for index, name in enumerate(("ASR", "Rasa", "TTS first byte", "end-of-turn -> first audio"))), flush=True)
 
 
-def languages() -> str:
-    return ", ".join(f"{n} {lang}" for lang, n in sorted(
-        {lang: sum(1 for f in utterances() if f.language == lang) for lang, _ in COMPLETE}.items()))
+def languages(voice: str) -> str:
+    return ", ".join(f"{n} {lang} {name}" for (lang, name), n in sorted(
+        Counter((f.language, f.voice) for f in utterances(voice)).items()))
 
 
 SENTENCE_END = re.compile(r"[。？！?!.]$")  # Whisper's sentence-final punctuation ("..." trails off)
@@ -434,7 +453,7 @@ def report_evidence(evidence) -> None:
         within = [sentence_final(e.words) for e in inside if e.fixture.language == language]
         print(f"  Whisper's words end a sentence (。？！.?, no filler), {language}: {statistics.mean(final) * 100:.0f}% "
               f"at sentence ends, {statistics.mean(within) * 100:.0f}% at pauses inside")
-    index = {id(fixture): number for number, fixture in enumerate(fixtures())}
+    index = {id(fixture): number for number, fixture in enumerate(fixtures(VOICE))}
     halves = [[e for e in evidence if index[id(e.fixture)] % 2 == half] for half in (0, 1)]
     grid = [(high, low, confirm) for high in (0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1.0) for low in (0.0, 0.1, 0.2, 0.3, 0.4, 0.5)
             for confirm in (0.6, 0.8, 1.0, 1.2, 1.4)]
@@ -452,10 +471,10 @@ def report_evidence(evidence) -> None:
 
 def offline() -> None:
     offline_load = os.getloadavg()[0]
-    rates = early_end_rates(words=whisper_words)
+    rates = early_end_rates(words=whisper_words, voice=VOICE)
     inference, cpu = [], []
     model = smart_turn_model()
-    for fixture in fixtures():  # the model alone, on each whole utterance plus a 0.25 s pause
+    for fixture in fixtures(VOICE):  # the model alone, on each whole utterance plus a 0.25 s pause
         pcm = mulaw8k_to_pcm16k(fixture.mulaw[:int((fixture.speech_end_s + 0.25) * 8000)])
         started, cpu_started = time.perf_counter(), time.thread_time()
         model.probability(pcm)
@@ -470,7 +489,7 @@ def offline() -> None:
     print(f"turn-model inference (features + model, one 8 s window, 1 thread), {len(inference)} runs: wall "
           f"p50 {statistics.median(inference):.0f} ms, p95 {percentile(inference, 0.95):.0f} ms; CPU time "
           f"p50 {statistics.median(cpu):.0f} ms, p95 {percentile(cpu, 0.95):.0f} ms")
-    report_evidence(pause_evidence(words=whisper_words))
+    report_evidence(pause_evidence(words=whisper_words, voice=VOICE))
 
 
 if __name__ == "__main__":

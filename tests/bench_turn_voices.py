@@ -23,13 +23,18 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import time
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
 
 from tests.bench import machine
-from tests.voice.phone.turn_fixtures import early_end_rates, fixtures, pause_evidence, separation, whisper_words
+from tests.voice.phone.turn_fixtures import (NATURAL, early_end_rates, fixtures, pause_checks, pause_evidence,
+                                             separation, whisper_words)
 from tests.voice.voices import VOICES, natural_voice
+from voice.phone.smart_turn import smart_turn_model
+from voice.phone.transcription import transcribe
 
 LANGUAGES = ("zh", "yue", "en")
 
@@ -71,11 +76,55 @@ def row(voice: str, language, evidence, words) -> str:
             f"{rates['smart_fast'] * 100:4.0f}%   {waits}")
 
 
+def timed_ms(run) -> float:
+    started = time.perf_counter()
+    run()
+    return (time.perf_counter() - started) * 1000
+
+
+def decision_time() -> None:
+    """From a complete utterance's last word to the end-of-turn decision, in the natural voices: the pause
+    the detector needs (audio time), then the turn model and the Whisper pass of the words' veto (which is
+    also the reply's transcript), one after the other as a call runs them today, and both started at once."""
+    model, seen, rows = smart_turn_model(), set(), []
+    for fixture, at_s, check in pause_checks():
+        if fixture.pause or at_s < fixture.speech_end_s or fixture.text in seen:
+            continue
+        seen.add(fixture.text)
+        pcm = check.pcm16k()
+        # Whisper keeps the last window it encoded: the second pass hears one more sample, so it encodes anew.
+        pcm_again = np.append(pcm, np.float32(0))
+        language = "yue" if fixture.language == "yue" else None  # as the call asks (Cantonese forced)
+        prefer = "en" if fixture.language == "en" else "zh"
+        if not rows:
+            transcribe(pcm[:16000], language, prefer), model.probability(pcm)  # loads Whisper and the model
+        model_ms = timed_ms(lambda: model.probability(pcm))
+        whisper_ms = timed_ms(lambda: transcribe(pcm, language, prefer))
+        with ThreadPoolExecutor(2) as pool:
+            together_ms = timed_ms(lambda: [f.result() for f in [pool.submit(model.probability, pcm_again),
+                                                                 pool.submit(transcribe, pcm_again, language, prefer)]])
+        rows.append((at_s - fixture.speech_end_s, model_ms, whisper_ms, together_ms))
+    columns = list(zip(*rows))
+    print(f"from the last word to the decision, {len(rows)} complete utterances (natural voices; load "
+          f"{os.getloadavg()[0]:.1f}), p50 / p95:")
+    for name, values, unit in (("pause seen (0.25 s of silence, VAD windows)", columns[0], 1000),
+                               ("turn model", columns[1], 1), ("Whisper pass (words' veto = reply transcript)",
+                                                               columns[2], 1),
+                               ("model then Whisper (today)", [m + w for m, w in zip(columns[1], columns[2])], 1),
+                               ("model and Whisper started together", columns[3], 1)):
+        values = [v * unit for v in values]
+        print(f"  {name:48s} {percentile(values, 0.5):5.0f} / {percentile(values, 0.95):5.0f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--voices", default=",".join(VOICES), help="comma-separated voice names (tests/voice/voices.py)")
+    parser.add_argument("--voices", default=",".join((NATURAL,) + tuple(VOICES)),
+                        help=f"comma-separated voice names (tests/voice/voices.py), or {NATURAL}: the tests' set")
     parser.add_argument("--no-words", action="store_true", help="the model alone, without Whisper's veto (faster)")
+    parser.add_argument("--decision-only", action="store_true", help="only the time from last word to decision")
     options = parser.parse_args()
+    if options.decision_only:
+        return decision_time()
     words = None if options.no_words else cached_words
     print(f"# End-of-turn fixtures per voice on {machine()}; uptime: {os.popen('uptime').read().strip()}")
     print("# natural voice per language: " + ", ".join(f"{lang} {natural_voice(lang)}" for lang in LANGUAGES))
@@ -83,13 +132,14 @@ def main() -> None:
           " s p50/p95")
     print("                        (ends vs)        ends  hes.     smart  fixed      smart  smart      fixed")
     for voice in options.voices.split(","):
-        if not VOICES[voice].available():
+        if voice != NATURAL and not VOICES[voice].available():
             print(f"  {voice:9s} not installed here: {VOICES[voice].installed_by}")
             continue
         evidence = pause_evidence(words, voice)
         speaks = [lang for lang in LANGUAGES if lang in {f.language for f in fixtures(voice)}]
         for language in speaks + ([None] if len(speaks) > 1 else []):
             print(row(voice, language, evidence, words), flush=True)
+    decision_time()
     print(f"# uptime after: {os.popen('uptime').read().strip()}")
 
 

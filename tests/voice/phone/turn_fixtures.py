@@ -14,7 +14,7 @@ import audioop
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import List, Optional, Tuple
+from typing import Iterator, List, Optional, Tuple
 
 import numpy as np
 
@@ -226,18 +226,23 @@ class PauseEvidence:
         return self.at_s >= self.fixture.speech_end_s - 0.05
 
 
-def pause_evidence(words=None, voice: str = NATURAL) -> List[PauseEvidence]:
-    """Every short pause of every fixture with the turn model's probability and (with `words`) the
-    transcript so far, for judging the model and the transcript apart from any one rule."""
-    model, found = smart_turn_model(), []
+def pause_checks(voice: str = NATURAL) -> Iterator[Tuple[Fixture, float, PauseCheck]]:
+    """Every short pause of every fixture: (fixture, audio time of the check, the check)."""
     never_ends = TurnSettings(smart_turn=True, unfinished_silence_s=TAIL_S + 1)
     for fixture in fixtures(voice):
         detector = TurnDetector(never_ends, _RecordedVad(_vad(fixture)))
         for index in range(0, len(fixture.mulaw), FRAME):
             for check in [e for e in detector.feed(fixture.mulaw[index:index + FRAME]) if isinstance(e, PauseCheck)]:
-                pcm = check.pcm16k()
-                found.append(PauseEvidence(fixture, (index + FRAME) / 8000, model.probability(pcm),
-                                           words(pcm, fixture.language) if words else ""))
+                yield fixture, (index + FRAME) / 8000, check
+
+
+def pause_evidence(words=None, voice: str = NATURAL) -> List[PauseEvidence]:
+    """Every short pause of every fixture with the turn model's probability and (with `words`) the
+    transcript so far, for judging the model and the transcript apart from any one rule."""
+    model, found = smart_turn_model(), []
+    for fixture, at_s, check in pause_checks(voice):
+        pcm = check.pcm16k()
+        found.append(PauseEvidence(fixture, at_s, model.probability(pcm), words(pcm, fixture.language) if words else ""))
     return found
 
 
