@@ -398,6 +398,10 @@ def print_latency(voice: str, latencies: dict, stages: list, load_before: float,
     for rule, name in (("on", "smart (0.25 s pause + model)"), ("off", f"fixed ({fixed.end_silence_s:.1f} s silence)")):
         values = latencies[rule]
         print(f"  {name:32s} {statistics.median(values) * 1000:6.0f} ms {percentile(values, 0.95) * 1000:6.0f} ms")
+    spoken = [f.language for f in utterances(voice)]  # the latencies are in the utterances' order
+    print("  p50 per language, smart / fixed: " + ", ".join(
+        f"{lang} " + " / ".join(f"{statistics.median(v for v, s in zip(latencies[rule], spoken) if s == lang) * 1000:.0f}"
+                                for rule in RULES) + " ms" for lang in sorted(set(spoken))))
     ratio = statistics.median(latencies["on"]) / statistics.median(latencies["off"])
     print(f"  smart / fixed, p50: {ratio:.2f} ({abs(1 - ratio) * 100:.0f}% {'lower' if ratio <= 1 else 'higher'})")
     if stages:
