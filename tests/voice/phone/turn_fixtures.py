@@ -4,8 +4,9 @@ sentence, and complete utterances, in Mandarin, Cantonese and English, as 8 kHz 
 Made at test time, deterministically: a text-to-speech voice (tests/voice/voices.py: by default
 the most natural one installed for each language, else espeak-ng) reads each sentence whole, with a
 comma where the caller hesitates, so the first half has the continuing intonation of a sentence that
-goes on; the comma's short gap is then stretched to the pause. `replay` streams a fixture through the turn detector frame by frame, as
-the carrier does, and answers each PauseCheck with the call's own rule (voice/phone/smart_turn.py).
+goes on; the comma's short gap is then stretched to the pause. `replay` streams a fixture through the
+turn detector frame by frame, as the carrier does, and answers each PauseCheck with the call's own
+rule (voice/phone/smart_turn.py).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from voice.phone.turns import PauseCheck, SpeechDetector, TurnDetector, TurnEnde
 PAUSES_S = (1.0, 1.25, 1.5, 1.75, 2.0)
 TAIL_S = 3.0  # silence after the last word: longer than any rule waits
 QUIET = 0.01
+NEAR_COMMA_S = 0.4  # the comma's pause starts this close to where the words before it end said alone
 
 # (language, sentence with one comma where the caller pauses mid-sentence)
 PAUSED = [
@@ -126,9 +128,6 @@ def _comma_gap(mulaw: bytes, expected: int) -> Tuple[int, int]:
             run_start = None
     assert best[1] - best[0] >= 8, "no comma pause found"  # 40 ms
     return best[0] * step, best[1] * step
-
-
-NEAR_COMMA_S = 0.4
 
 
 @dataclass
