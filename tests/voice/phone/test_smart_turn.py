@@ -31,13 +31,20 @@ def test_the_model_gives_a_probability_for_phone_audio():
 
 @pytest.mark.parametrize("text", ["我想查一下那个", "我想查一下那个，", "就是", "我想问一下然后", "I want to check and",
                                   "my policy um", "我想問下即係", "Could you tell me the",
-                                  "I am old, and my eyes are weak, so...", "我想查一下，", ""])
+                                  "I am old, and my eyes are weak, so...", "我想查一下，", "",
+                                  # a clause that needs what comes next: a preposition's object, what is
+                                  # asked or wanted, the predicate of an A-not-A question
+                                  "我想了解一下关于", "麻烦你帮我", "我想请问", "他的合同是不是", "我可以把",
+                                  "我想知道。", "I'd like", "Can you", "I need", "I want to ask about",
+                                  "My wife and I are calling regarding", "so"])
 def test_a_sentence_ending_in_a_filler_is_unfinished(text):
     assert transcript_unfinished(text)
 
 
 @pytest.mark.parametrize("text", ["我想查一下下次交费是什么时候", "好的", "我要这个。", "I think so.", "Is it and?",
-                                  "When is my premium due?", "我想問下幾時要交保費"])
+                                  "When is my premium due?", "我想問下幾時要交保費", "帮帮我", "我要一个。",
+                                  "That is all I need.", "Yes you can.", "I'd like that.", "Hold on.",
+                                  "For a while."])
 def test_a_finished_sentence_is_not_vetoed(text):
     assert not transcript_unfinished(text)
 
