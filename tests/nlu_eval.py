@@ -4,6 +4,8 @@ Three splits: tests/nlu_gate/<language>/ (the gate, written before tuning and ne
 tests/nlu_heldout/<language>/ (the older split, now a development set) and tests/nlu_tuning/<language>/
 (fresh phrasings measured while tuning, never trained on). `python -m tests.nlu_eval` prints the gate
 and development splits and the parse time; `--splits development tuning` measures without the gate.
+One model's figures carry its training seed's noise; `python -m tests.nlu_seeds` trains with several seeds
+and prints the mean and min-max.
 """
 from __future__ import annotations
 
