@@ -15,6 +15,7 @@ early (the silence rule still ends it).
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 import threading
 import time
@@ -23,6 +24,7 @@ from typing import Awaitable, Callable, List
 
 import numpy as np
 
+from actions.service.language import to_simplified
 from voice.weights import smart_turn_path
 
 RATE = 16000
@@ -72,6 +74,9 @@ _SUBJECTS = frozenset(("you", "i", "we"))
 _WANTS = frozenset(("want", "need", "wanna"))
 _WOULD = frozenset(("would", "i'd", "we'd"))
 _WHAT = frozenset(("what", "that", "all", "everything", "anything", "which"))
+# 把 X / 將 X (the disposal construction) puts the object before its verb: 我想把扣款的银行卡 has its object
+# and still owes the verb (换成另外一张). Jieba tags the words; it reads Simplified, so Traditional is folded.
+_DISPOSAL = frozenset(("把", "将"))
 _TRAILING = re.compile(r"[\s,，、…\.。·\-—~～]+$")
 
 
@@ -87,6 +92,8 @@ def transcript_unfinished(text: str) -> bool:
         return False
     if text.endswith(_UNFINISHED_ZH) and not text.endswith(_FINISHED_ZH):
         return True
+    if _object_without_its_verb(text):
+        return True
     words = re.findall(r"[a-z']+", text)
     if not words or not text.endswith(words[-1]):
         return False
@@ -96,6 +103,37 @@ def transcript_unfinished(text: str) -> bool:
     return (last in _UNFINISHED_EN or (last in _SUBJECTS and before in _MODALS)
             or (last == "like" and before in _WOULD)
             or (last in _WANTS and before in _SUBJECTS and third not in _WHAT))
+
+
+def _object_without_its_verb(text: str) -> bool:
+    """A 把 / 将 clause whose object has come and whose verb has not (把银行卡换了 / 把钱退给我 are whole)."""
+    text = to_simplified(text)
+    if not _DISPOSAL.intersection(text):
+        return False
+    words = list(_tagger().cut(text))
+    markers = [i for i, word in enumerate(words) if word.word in _DISPOSAL and word.flag == "p"]
+    if not markers:
+        return False  # 将 as "will" (将会) is an adverb, not the construction
+    clause = words[markers[-1] + 1:]
+    objects = [i for i, word in enumerate(clause) if word.flag[:1] in ("n", "r")]
+    return not any(word.flag.startswith("v") for word in clause[objects[0] + 1 if objects else 0:])
+
+
+@lru_cache(maxsize=1)
+def _tagger():
+    """Jieba's part-of-speech tagger (its dictionary takes ~2 s and ~65 MB to load: once, before a call)."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba.posseg
+
+
+def prepare() -> None:
+    """Load what judging a pause needs (the turn model, the tagger) before the caller's first pause."""
+    smart_turn_model()
+    _tagger()
 
 
 @lru_cache(maxsize=1)

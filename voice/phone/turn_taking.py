@@ -11,7 +11,7 @@ import numpy as np
 from voice.phone.call_state import CallState
 from voice.phone.frames import CallerAudio, KeyPressed
 from voice.phone.pipeline import FrameProcessor
-from voice.phone.smart_turn import judge_pause, smart_turn_model
+from voice.phone.smart_turn import judge_pause, prepare
 from voice.phone.turns import PauseCheck, TurnDetector
 
 logger = logging.getLogger(__name__)
@@ -30,11 +30,11 @@ class TurnTaking(FrameProcessor):
         self.words_so_far: Optional[WordsSoFar] = None  # wired to the transcription step
 
     async def start(self, parameters: Dict[str, str]) -> None:
-        """The call's detector, with the carrier's per-call overrides; the turn model loaded if it is on."""
+        """The call's detector, with the carrier's per-call overrides; the turn model and tagger loaded if it is on."""
         settings = self.call.settings.with_overrides(parameters)
         if settings.smart_turn:
             try:
-                await asyncio.get_running_loop().run_in_executor(None, smart_turn_model)
+                await asyncio.get_running_loop().run_in_executor(None, prepare)
             except Exception:  # no turn model: the fixed silence rule still serves the call
                 logger.exception("phone call: the turn model is unavailable, ending turns on silence")
                 settings = replace(settings, smart_turn=False)

@@ -36,7 +36,9 @@ def test_the_model_gives_a_probability_for_phone_audio():
                                   # asked or wanted, the predicate of an A-not-A question
                                   "我想了解一下关于", "麻烦你帮我", "我想请问", "他的合同是不是", "我可以把",
                                   "我想知道。", "I'd like", "Can you", "I need", "I want to ask about",
-                                  "My wife and I are calling regarding", "so"])
+                                  "My wife and I are calling regarding", "so",
+                                  # 把 / 将 with its object and not yet its verb
+                                  "我想把扣款的银行卡。", "麻烦把那个保单的受益人", "我想把扣款嘅銀行卡"])
 def test_a_sentence_ending_in_a_filler_is_unfinished(text):
     assert transcript_unfinished(text)
 
@@ -44,7 +46,8 @@ def test_a_sentence_ending_in_a_filler_is_unfinished(text):
 @pytest.mark.parametrize("text", ["我想查一下下次交费是什么时候", "好的", "我要这个。", "I think so.", "Is it and?",
                                   "When is my premium due?", "我想問下幾時要交保費", "帮帮我", "我要一个。",
                                   "That is all I need.", "Yes you can.", "I'd like that.", "Hold on.",
-                                  "For a while."])
+                                  "For a while.", "我想把银行卡换了", "帮我把保单取消", "把钱退给我",
+                                  "幫我把電話號碼改咗佢", "我将会按时交费"])
 def test_a_finished_sentence_is_not_vetoed(text):
     assert not transcript_unfinished(text)
 
