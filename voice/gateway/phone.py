@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from typing import Any, Dict, List, Optional
 
@@ -41,6 +42,7 @@ from actions.service.core.settings import get_settings
 from actions.service.language import conversation_language
 from voice.gateway.protocol import LANE_KEY, LANE_POLL_SECONDS, PHONE, TAKE_BACK
 from voice.gateway.rasa_link import RasaLink
+from voice.phone import smart_turn
 from voice.phone.call import BotReply, CallHooks, CallSession
 from voice.phone.call_state import BotUnavailable
 from voice.phone.twilio import SIGNATURE_HEADER, TwilioSerializer, signature_valid, stream_twiml
@@ -63,6 +65,9 @@ def phone_blueprint(link: RasaLink) -> Blueprint:
     if not twilio_auth_token:
         logger.info("%s is not set: Twilio signatures are not checked, the TwiML webhook is off", AUTH_TOKEN_ENV)
     phone = Blueprint("phone", url_prefix="/webhooks/phone")
+    if settings.voice_preload and settings.phone_smart_turn:
+        # The turn model and its tagger load while the gateway starts, not during the first call's greeting.
+        threading.Thread(target=_prepare_turn_judges, name="smart-turn-preload", daemon=True).start()
 
     @phone.route("/", methods=["GET"])
     async def health(request: Request) -> HTTPResponse:
@@ -122,6 +127,13 @@ def phone_blueprint(link: RasaLink) -> Blueprint:
             await session.close()
 
     return phone
+
+
+def _prepare_turn_judges() -> None:
+    try:
+        smart_turn.prepare()
+    except Exception:  # each call tries again, and falls back to the silence rule (turn_taking.py)
+        logger.exception("phone: could not preload the turn model")
 
 
 async def _bot_turn(link: RasaLink, session: CallSession, sender: str, text: str, metadata: dict) -> BotReply:
