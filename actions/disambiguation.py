@@ -18,6 +18,10 @@ from actions.common import button, language_of
 QUESTION = "utter_ask_which_meaning"
 FALLBACK_INTENT = "nlu_fallback"
 FAQ_INTENT = "faq"
+# Under the threshold, two meanings that between them hold most of the classifier's belief, neither twice
+# the other, are a two-way split too ("I want to know when my next premium is due": query_premium 0.44,
+# set_reminder 0.44), not a sentence it did not understand (0.27 / 0.17 / 0.15 over several intents).
+TWO_WAY_SHARE = 0.75
 
 
 def _label_response(meaning: str) -> str:
@@ -34,13 +38,17 @@ def close_meanings(message: Dict[str, Any]) -> Optional[Tuple[str, str]]:
     """The two meanings the classifier could not choose between, or None when it simply did not know.
 
     The FallbackClassifier puts nlu_fallback first with its threshold as confidence: when the next
-    intent is at least that sure, the fallback came from two close intents, not from a low score.
+    intent is at least that sure, the fallback came from two close intents, not from a low score; below
+    it, from a two-way split when the two hold TWO_WAY_SHARE between them.
     """
     ranking = message.get("intent_ranking") or []
     if len(ranking) < 3 or ranking[0].get("name") != FALLBACK_INTENT:
         return None
     first, second = ranking[1], ranking[2]
-    if (first.get("confidence") or 0) < (ranking[0].get("confidence") or 0):
+    top, next_ = first.get("confidence") or 0, second.get("confidence") or 0
+    sure_enough = top >= (ranking[0].get("confidence") or 0)
+    split_two_ways = top + next_ >= TWO_WAY_SHARE and 2 * next_ >= top
+    if not (sure_enough or split_two_ways):
         return None
     return _meaning(first.get("name"), message), _meaning(second.get("name"), message)
 

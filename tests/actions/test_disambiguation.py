@@ -74,6 +74,13 @@ def test_a_low_score_is_not_ambiguity_and_gets_the_old_answer(demo_db):
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
 
 
+def test_two_meanings_splitting_the_belief_under_the_threshold_are_offered(demo_db):
+    parse = ambiguous("query_premium", "set_reminder", first_confidence=0.44)  # 0.44 / 0.41, nothing else
+    assert close_meanings(parse) == ("query_premium", "set_reminder")
+    _events, dispatcher = run(ActionFallback(), tracker_for(parse, "en"), domain())
+    assert [b["payload"] for b in dispatcher.messages[0]["buttons"]] == ["/query_premium", "/set_reminder"]
+
+
 def test_a_meaning_without_a_label_is_never_offered(demo_db):
     _events, dispatcher = run(ActionFallback(), tracker_for(ambiguous("greet", "pay_premium")), domain())
     assert [m["response"] for m in dispatcher.messages] == ["utter_ask_rephrase"]
