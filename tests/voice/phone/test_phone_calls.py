@@ -64,6 +64,11 @@ def bot_texts(tracker, after_user_turn: int = 0):
     return texts
 
 
+def bot_actions(tracker):
+    """The response each bot message came from (utter_…), in order."""
+    return [(e.get("metadata") or {}).get("utter_action") for e in tracker["events"] if e["event"] == "bot"]
+
+
 def user_texts(tracker):
     return [e.get("text") for e in tracker["events"] if e["event"] == "user"]
 
@@ -140,10 +145,14 @@ def test_an_english_call_after_the_language_key(servers):
             repeated = phone.audio(since)
             turns_after_repeat = len(user_texts(conversation(servers, "CAen0001")))
             if not any("mobile number" in text for text in bot_texts(conversation(servers, "CAen0001"), 1)):
-                # The classifier may find two meanings close and ask which (its call on Whisper's words, so
-                # not fixed): either choice needs the identity check, so key 1 leads to the same question.
+                # The classifier's call on Whisper's words is a retrained model's score, which differs by CPU:
+                # it may ask which of two close meanings (either needs the identity check, so key 1), or ask
+                # the caller to say it another way (then said plainly).
                 since = len(phone.received)
-                await phone.press("1")
+                if bot_actions(conversation(servers, "CAen0001"))[-1] == "utter_ask_which_meaning":
+                    await phone.press("1")
+                else:
+                    await phone.stream(spoken_mulaw("How much is my premium?", "en") + silence(TURN_TAIL_S))
                 await reply_after(phone, since)
             return answer, repeated, turns_after_repeat
 
