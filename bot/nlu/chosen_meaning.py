@@ -15,7 +15,8 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
-from rasa.shared.nlu.constants import INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR, TEXT
+from rasa.shared.nlu.constants import (FULL_RETRIEVAL_INTENT_NAME_KEY, INTENT, INTENT_RANKING_KEY, RESPONSE_SELECTOR,
+                                      TEXT)
 from rasa.shared.nlu.training_data.message import Message
 
 FAQ = "faq"
@@ -44,6 +45,8 @@ def _choose_faq(message: Message, topic: str) -> None:
     selector = dict(message.get(RESPONSE_SELECTOR) or {})
     selector[FAQ] = {"response": chosen, "ranking": [{"confidence": 1.0, "intent_response_key": key}]}
     top = {"name": FAQ, "confidence": 1.0}
-    message.set(INTENT, top, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [top], add_to_output=True)
+    # Rasa's processor names the topic on the intent only when the selector ran on this message (it may be
+    # skipped: bot/faq_selector.py): the tracker's event must say faq/<topic> either way.
+    message.set(INTENT, {**top, FULL_RETRIEVAL_INTENT_NAME_KEY: key}, add_to_output=True)
     message.set(RESPONSE_SELECTOR, selector, add_to_output=True)
