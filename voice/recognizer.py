@@ -86,21 +86,30 @@ def is_hallucination(text: str, language: str = "") -> bool:
 _PROMPT_TERMS = frozenset(
     _normalized(term) for prompt in INITIAL_PROMPTS.values()
     for term in re.split(r"[、，,。：:]", prompt) if len(_normalized(term)) >= 2)
+_LIST_TERM = 6  # the prompt's listed words (理赔, 电子发票), not its opening sentence, are cut short by a loop
 _ECHO_TAIL_TERMS = 3  # "…交钱，理赔、报案、转人工" : three prompt words listed at the end are the prompt
+
+
+def _prompt_like(piece: str) -> bool:
+    """A prompt term, or a piece of one ("人工" of 转人工, "保單貸" of 保單貸款 where the loop was cut off)."""
+    plain = _normalized(piece)
+    return plain in _PROMPT_TERMS or (len(plain) >= 2 and any(plain in term for term in _PROMPT_TERMS
+                                                               if len(term) <= _LIST_TERM))
 
 
 def without_prompt_echo(text: str) -> str:
     """The text without a list of prompt words Whisper appended after the caller's real words.
 
     Whisper base sometimes hears the words and then copies a run of its initial prompt
-    ("我想保單幾時要交錢，理賠、報案、轉人工、電子發票、"). Three or more prompt terms in a row at the
-    end are the prompt, not the caller; one or two ("我要理赔，报案") may be speech and stay.
+    ("我想保單幾時要交錢，理賠、報案、轉人工、電子發票、"), looping it and cutting the last term short
+    ("…、保單貸款、轉人工、電子發票、保單貸"). Three or more prompt terms (or pieces of one: 人工, 保單貸)
+    in a row at the end are the prompt, not the caller; one or two ("我要理赔，报案") may be speech and stay.
     """
     pieces = [piece for piece in re.split(r"[、，,。：:]", text)]
     while pieces and not _normalized(pieces[-1]):
         pieces.pop()
     tail = 0
-    while tail < len(pieces) and _normalized(pieces[len(pieces) - 1 - tail]) in _PROMPT_TERMS:
+    while tail < len(pieces) and _prompt_like(pieces[len(pieces) - 1 - tail]):
         tail += 1
     if tail < _ECHO_TAIL_TERMS or tail == len(pieces):
         return text  # a short list may be speech; all prompt words is judged by is_hallucination
