@@ -86,15 +86,15 @@ def is_hallucination(text: str, language: str = "") -> bool:
 _PROMPT_TERMS = frozenset(
     _normalized(term) for prompt in INITIAL_PROMPTS.values()
     for term in re.split(r"[、，,。：:]", prompt) if len(_normalized(term)) >= 2)
-_LIST_TERM = 6  # the prompt's listed words (理赔, 电子发票), not its opening sentence, are cut short by a loop
+# The prompt's listed words (理赔, 电子发票), not its opening sentence, are what a loop cuts short.
+_LIST_TERMS = tuple(term for term in _PROMPT_TERMS if len(term) <= 6)
 _ECHO_TAIL_TERMS = 3  # "…交钱，理赔、报案、转人工" : three prompt words listed at the end are the prompt
 
 
 def _prompt_like(piece: str) -> bool:
     """A prompt term, or a piece of one ("人工" of 转人工, "保單貸" of 保單貸款 where the loop was cut off)."""
     plain = _normalized(piece)
-    return plain in _PROMPT_TERMS or (len(plain) >= 2 and any(plain in term for term in _PROMPT_TERMS
-                                                               if len(term) <= _LIST_TERM))
+    return plain in _PROMPT_TERMS or (len(plain) >= 2 and any(plain in term for term in _LIST_TERMS))
 
 
 def without_prompt_echo(text: str) -> str:
